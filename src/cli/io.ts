@@ -1,0 +1,14 @@
+/** What a command may touch of the outside world; injected so most CLI tests run in-process. */
+export interface Output {
+  write(text: string): unknown;
+}
+
+export interface CliIo {
+  stdout: Output;
+  stderr: Output;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout is a terminal (colour). */
+  stdoutIsTTY: boolean;
+  /** Whether stderr is a terminal (progress bars). */
+  stderrIsTTY: boolean;
+}

@@ -1,0 +1,84 @@
+/**
+ * The palens command line: parse, dispatch, map errors to exit codes. Commands live in their
+ * own modules; this is the only place that turns an error into an exit status.
+ */
+import yargs, { type Argv } from 'yargs';
+import { EXIT, PalensError, UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { analyzeCommand, analyzeOptions } from './analyze.js';
+import type { CliIo } from './io.js';
+import { validateCommand, validateOptions } from './validate.js';
+
+export type { CliIo } from './io.js';
+
+function parser(args: readonly string[]): Argv {
+  return yargs([...args])
+    .scriptName('palens')
+    .usage('$0 <command> [options]\n\nHow an LLM server\'s latency depends on prompt length, from perf_analyzer profile exports.')
+    .command('analyze <files..>', 'TTFT, token-to-token and inter-token latency distributions per experiment', analyzeOptions)
+    .command('validate <files..>', 'check profile exports against the schema, listing every problem', validateOptions)
+    .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal and NO_COLOR is unset)' })
+    .option('debug', { type: 'boolean', hidden: true })
+    .demandCommand(1, 'name a command: analyze or validate')
+    .recommendCommands()
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+}
+
+interface Parsed {
+  argv: Record<string, unknown> | null;
+  output: string;
+}
+
+async function parse(args: readonly string[]): Promise<Parsed> {
+  return new Promise((resolve, reject) => {
+    try {
+      parser(args).parse([...args], {}, (err: Error | undefined, argv: Record<string, unknown>, output: string) => {
+        if (err) reject(err instanceof PalensError ? err : new UsageError(err.message));
+        else resolve({ argv: output && (argv.help || argv.version) ? null : argv, output });
+      });
+    } catch (e) {
+      reject(e instanceof PalensError ? e : new UsageError((e as Error).message));
+    }
+  });
+}
+
+/** Runs palens with the given arguments; returns the exit status. */
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const debug = args.includes('--debug');
+  try {
+    const { argv, output } = await parse(args);
+    if (argv === null) {
+      io.stdout.write(output + '\n');
+      return EXIT.ok;
+    }
+    const command = String((argv._ as unknown[])[0]);
+    if (command === 'analyze') return await analyzeCommand(argv, io);
+    if (command === 'validate') return await validateCommand(argv, io);
+    throw new UsageError(`unknown command ${command}`);
+  } catch (e) {
+    return report(e, io, debug);
+  }
+}
+
+function report(e: unknown, io: CliIo, debug: boolean): number {
+  if (e instanceof PalensError) {
+    const kind = e.exitCode === EXIT.invalid ? 'invalid input' : e.code === 'PALENS_USAGE' ? 'usage' : 'error';
+    io.stderr.write(`palens: ${kind}: ${e.describe()}\n`);
+    if (e.hint) io.stderr.write(`  hint: ${e.hint}\n`);
+    if (e.code === 'PALENS_USAGE') io.stderr.write(`  see: palens --help\n`);
+    if (debug && e.stack) io.stderr.write(e.stack + '\n');
+    return e.exitCode;
+  }
+  const err = e as Error;
+  io.stderr.write(`palens: internal error: ${err?.message ?? String(e)}\n`);
+  io.stderr.write(debug && err?.stack ? err.stack + '\n' : '  (run with --debug for a stack trace; this is a bug in palens)\n');
+  return EXIT.usage;
+}

@@ -1,0 +1,38 @@
+import type { Argv } from 'yargs';
+import { EXIT, UsageError } from '../errors.js';
+import { describeProblem } from '../export/problems.js';
+import { validateFile, type Validation } from '../export/validate.js';
+import { colorLevel, makeChalk } from './color.js';
+import type { CliIo } from './io.js';
+
+export function validateOptions(y: Argv): Argv {
+  return y
+    .positional('files', { type: 'string', array: true, describe: 'profile exports to check (.json or .json.gz)' })
+    .option('max-problems', { type: 'number', default: 20, describe: 'problems listed per file; the rest are counted' })
+    .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table', describe: 'output format' })
+    .example('$0 validate results/*.json', 'exit 0 when every file is valid, 1 when any is not, 2 when one cannot be read');
+}
+
+export async function validateCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
+  const files = (raw.files as unknown[]).map(String);
+  const max = Number(raw['max-problems']);
+  if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max-problems: expected a positive integer, got ${String(raw['max-problems'])}`);
+  const c = makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY));
+  const results: Validation[] = [];
+  for (const file of files) results.push(await validateFile(file, max));
+  if (raw.format === 'json') {
+    io.stdout.write(JSON.stringify({ files: results }, null, 2) + '\n');
+  } else {
+    for (const r of results) {
+      if (r.valid) {
+        io.stdout.write(`${c.green('valid')}   ${r.file} (${r.experiments} experiment${r.experiments === 1 ? '' : 's'}, ${r.requests} requests)\n`);
+        continue;
+      }
+      io.stderr.write(`${c.red('invalid')} ${r.file}: ${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}\n`);
+      for (const p of r.problems) io.stderr.write(`  ${r.file}: ${describeProblem(p)}\n`);
+      const more = r.problemCount - r.problems.length;
+      if (more > 0) io.stderr.write(`  … and ${more} more problem${more === 1 ? '' : 's'} in ${r.file}\n`);
+    }
+  }
+  return results.every((r) => r.valid) ? EXIT.ok : EXIT.invalid;
+}

@@ -1,0 +1,113 @@
+/**
+ * Reads a profile export from disk in chunks (transparently gunzipping `.gz` content) and
+ * feeds export/profile-parser.ts. Never holds the whole file.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError, IoError } from '../errors.js';
+import type { RecordSink } from '../records/record.js';
+import { ProfileParser, type ParseResult } from './profile-parser.js';
+
+export interface ReadOptions {
+  /** Stop at the first problem (analysis) or collect up to maxProblems (validation). */
+  failFast: boolean;
+  maxProblems?: number;
+  /** Chunk size for reads. @default 1 MiB */
+  chunkBytes?: number;
+  /** Called after each chunk with the bytes read so far (compressed bytes for .gz). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface ReadResult extends ParseResult {
+  file: string;
+  /** Size on disk. */
+  fileBytes: number;
+  compressed: boolean;
+}
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+/** Streams one export file through a parser into `sink`. */
+export async function readExport(file: string, sink: RecordSink, options: ReadOptions): Promise<ReadResult> {
+  let size: number;
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) throw new IoError('is a directory, not a profile export file', file);
+    if (!st.isFile()) throw new IoError('is not a regular file', file);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof IoError) throw e;
+    throw ioError(e, file);
+  }
+
+  const parser = new ProfileParser(sink, {
+    file,
+    failFast: options.failFast,
+    ...(options.maxProblems === undefined ? {} : { maxProblems: options.maxProblems }),
+  });
+  const compressed = await startsWithGzipMagic(file);
+  const raw = createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 });
+  let source: AsyncIterable<Buffer> = raw;
+  if (compressed) {
+    const gunzip = createGunzip();
+    pipeline(raw, gunzip, () => {
+      // Errors surface through the gunzip iterator below.
+    });
+    source = gunzip;
+  }
+  try {
+    for await (const chunk of source) {
+      parser.feed(chunk);
+      options.onProgress?.(raw.bytesRead, size);
+    }
+  } catch (e) {
+    raw.destroy();
+    if (e instanceof InputError || e instanceof IoError) throw e;
+    if (isZlibError(e)) {
+      throw new InputError('PALENS_INPUT_SYNTAX', `expected gzip data, found a damaged or truncated gzip stream (${(e as Error).message})`, { file });
+    }
+    if (isFsError(e)) throw ioError(e, file);
+    throw e;
+  }
+  return { ...parser.finish(), file, fileBytes: size, compressed };
+}
+
+async function startsWithGzipMagic(file: string): Promise<boolean> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(file, 'r');
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+  } catch (e) {
+    throw ioError(e, file);
+  } finally {
+    await fh?.close();
+  }
+}
+
+function isZlibError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+function isFsError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
+function ioError(e: unknown, file: string): IoError {
+  const code = (e as { code?: unknown } | null)?.code;
+  const reason =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory, not a profile export file'
+          : `cannot be read (${(e as Error).message ?? String(e)})`;
+  return new IoError(reason, file, e);
+}

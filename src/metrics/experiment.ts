@@ -1,0 +1,182 @@
+/**
+ * Per-experiment metrics from a stream of RequestRecords. Every formula here is written in
+ * docs/METRICS.md under the same name.
+ */
+import type { ExperimentInfo, RequestRecord } from '../records/record.js';
+import { type Distribution, summarize } from './distribution.js';
+import { GapSample, RequestSample } from './samples.js';
+
+export interface MetricOptions {
+  /** Keep empty responses' timestamps (as naive scripts do) instead of dropping them. */
+  keepEmptyResponses: boolean;
+  percentiles: readonly number[];
+}
+
+export interface Rate {
+  unit: string;
+  value: number | null;
+}
+
+export interface ExperimentMetrics {
+  time_to_first_token: Distribution;
+  token_to_token_latency: Distribution;
+  inter_token_latency: Distribution;
+  request_latency: Distribution;
+  output_responses: Distribution;
+  prompt_words: Distribution;
+  prompt_chars: Distribution;
+  request_throughput: Rate;
+  output_response_throughput: Rate;
+}
+
+/** Names of the distribution metrics, in report order. */
+export const DISTRIBUTION_METRICS = [
+  'time_to_first_token',
+  'token_to_token_latency',
+  'inter_token_latency',
+  'request_latency',
+  'output_responses',
+  'prompt_words',
+  'prompt_chars',
+] as const;
+export type DistributionMetric = (typeof DISTRIBUTION_METRICS)[number];
+export const RATE_METRICS = ['request_throughput', 'output_response_throughput'] as const;
+
+export interface RequestCounts {
+  total: number;
+  /** Requests with at least one non-empty response. */
+  completed: number;
+  failed: number;
+  /** Requests without any response. */
+  failed_no_response: number;
+  /** Requests whose every response was empty (only when empty responses are dropped). */
+  failed_only_empty_responses: number;
+  /** Requests whose prompt text was in the export (for prompt_words / prompt_chars). */
+  with_prompt: number;
+}
+
+export interface ResponseCounts {
+  total: number;
+  /** Responses that carried no output. */
+  empty: number;
+  /** Empty responses left out of every metric. */
+  empty_dropped: number;
+  /** Responses the metrics use. */
+  used: number;
+}
+
+export interface ExperimentSummary {
+  index: number;
+  mode: string | null;
+  value: number | null;
+  windows: number | null;
+  requests: RequestCounts;
+  responses: ResponseCounts;
+  /** Last used response of any request − first request send, ns. */
+  duration_ns: number | null;
+  /** Send time of the first request, ns from the source's time base. */
+  start_offset_ns: number | null;
+  metrics: ExperimentMetrics;
+}
+
+export class ExperimentAccumulator {
+  private readonly ttft = new RequestSample(true);
+  private readonly latency = new RequestSample(true);
+  private readonly itl = new RequestSample(false);
+  private readonly outputs = new RequestSample(true);
+  private readonly words = new RequestSample(true);
+  private readonly chars = new RequestSample(true);
+  private readonly gaps = new GapSample();
+  private total = 0;
+  private completed = 0;
+  private noResponse = 0;
+  private onlyEmpty = 0;
+  private responses = 0;
+  private empty = 0;
+  private used = 0;
+  private firstSend = Infinity;
+  private lastResponse = -Infinity;
+
+  constructor(private readonly options: MetricOptions) {}
+
+  add(r: RequestRecord): void {
+    this.total++;
+    if (r.sendNs < this.firstSend) this.firstSend = r.sendNs;
+    const flags = r.responseEmpty;
+    const ns = r.responseNs;
+    const keepAll = this.options.keepEmptyResponses || flags === null;
+    let n = 0;
+    let first = 0;
+    let prev = 0;
+    for (let k = 0; k < r.responseCount; k++) {
+      if (flags !== null && flags[k] === 1) {
+        this.empty++;
+        if (!keepAll) continue;
+      }
+      const t = ns[k]!;
+      if (n === 0) first = t;
+      else this.gaps.add(t - prev);
+      prev = t;
+      n++;
+    }
+    this.responses += r.responseCount;
+    this.used += n;
+    if (r.promptWords >= 0) {
+      this.words.add(r.promptWords);
+      this.chars.add(r.promptChars);
+    }
+    if (r.responseCount === 0) {
+      this.noResponse++;
+      return;
+    }
+    if (n === 0) {
+      this.onlyEmpty++;
+      return;
+    }
+    this.completed++;
+    this.ttft.add(first - r.sendNs);
+    this.latency.add(prev - r.sendNs);
+    this.outputs.add(n);
+    if (n > 1) this.itl.add((prev - first) / (n - 1));
+    if (prev > this.lastResponse) this.lastResponse = prev;
+  }
+
+  summary(info: ExperimentInfo): ExperimentSummary {
+    const p = this.options.percentiles;
+    const duration = this.completed > 0 ? this.lastResponse - this.firstSend : null;
+    const perSecond = (count: number): number | null => (duration !== null && duration > 0 ? (count * 1e9) / duration : null);
+    return {
+      index: info.index,
+      mode: info.mode,
+      value: info.value,
+      windows: info.windows,
+      requests: {
+        total: this.total,
+        completed: this.completed,
+        failed: this.noResponse + this.onlyEmpty,
+        failed_no_response: this.noResponse,
+        failed_only_empty_responses: this.onlyEmpty,
+        with_prompt: this.words.count,
+      },
+      responses: {
+        total: this.responses,
+        empty: this.empty,
+        empty_dropped: this.options.keepEmptyResponses ? 0 : this.empty,
+        used: this.used,
+      },
+      duration_ns: duration,
+      start_offset_ns: this.total > 0 ? this.firstSend : null,
+      metrics: {
+        time_to_first_token: summarize(this.ttft, 'ns', p),
+        token_to_token_latency: summarize(this.gaps, 'ns', p),
+        inter_token_latency: summarize(this.itl, 'ns', p),
+        request_latency: summarize(this.latency, 'ns', p),
+        output_responses: summarize(this.outputs, 'responses', p),
+        prompt_words: summarize(this.words, 'words', p),
+        prompt_chars: summarize(this.chars, 'chars', p),
+        request_throughput: { unit: 'requests/s', value: perSecond(this.completed) },
+        output_response_throughput: { unit: 'responses/s', value: perSecond(this.used) },
+      },
+    };
+  }
+}

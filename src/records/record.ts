@@ -1,0 +1,58 @@
+/**
+ * The one shape every source (an export file, a live capture) yields per request, and
+ * every consumer (metrics, sweep grouping, the export writer) takes.
+ *
+ * Records are delivered one at a time and their arrays are reused by the source for the
+ * next request: a consumer that keeps data must copy it before returning.
+ */
+export interface RequestRecord {
+  /** Index of the experiment (load level) in its source. */
+  experiment: number;
+  /** Index of the request within its experiment. */
+  index: number;
+  /** Send time, ns from the source's time base (exact integer). */
+  sendNs: number;
+  /** Number of valid entries in `responseNs` (and `responseEmpty`). */
+  responseCount: number;
+  /** Arrival time of each response, ns from the time base, in arrival order. */
+  responseNs: Float64Array;
+  /**
+   * 1 where a response carried no output (a decoupled model's empty final response:
+   * `{}`, null, or empty text); null when the source has no response outputs.
+   */
+  responseEmpty: Uint8Array | null;
+  /** Prompt length in whitespace-separated words, or -1 when the prompt is unknown. */
+  promptWords: number;
+  /** Prompt length in Unicode code points, or -1 when the prompt is unknown. */
+  promptChars: number;
+}
+
+/** How an experiment (one load level) was run, as the source describes it. */
+export interface ExperimentInfo {
+  index: number;
+  /** 'concurrency' or 'request_rate' in perf_analyzer exports. */
+  mode: string | null;
+  value: number | null;
+  /** Number of measurement windows (window_boundaries − 1), or null when absent. */
+  windows: number | null;
+  requests: number;
+}
+
+/** What a source says about itself once it has been read to the end. */
+export interface SourceInfo {
+  version: string | null;
+  serviceKind: string | null;
+  endpoint: string | null;
+  /** True when requests carried response_outputs (perf_analyzer 2024 and later). */
+  hasResponseOutputs: boolean;
+  /** True when requests carried request_inputs (perf_analyzer 2024 and later). */
+  hasRequestInputs: boolean;
+  /** Absolute time of offset 0 in ns since the epoch, as an exact decimal string. */
+  timeBaseNs: string | null;
+}
+
+/** Receives a source's records as they are read. */
+export interface RecordSink {
+  record(r: RequestRecord): void;
+  experimentEnd(info: ExperimentInfo): void;
+}

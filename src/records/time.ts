@@ -1,0 +1,83 @@
+/**
+ * Exact time. perf_analyzer writes nanoseconds since the Unix epoch (~1.7e18), far above
+ * 2^53, so such a number must never become a JS double. A timestamp is split into two exact
+ * halves, `sec` (digits above the last nine) and `nsec` (the last nine digits), and every
+ * time palens keeps is an offset in ns from one base per file: (sec − baseSec)·1e9 + (nsec − baseNsec).
+ * Offsets are exact integers while a file spans less than 2^53 ns (about 104 days).
+ */
+
+const NS_PER_SEC = 1_000_000_000;
+
+/** The largest span an offset can hold exactly. */
+export const MAX_EXACT_SPAN_NS = Number.MAX_SAFE_INTEGER;
+
+export class TimeBase {
+  private set = false;
+  private baseSec = 0;
+  private baseNsec = 0;
+
+  get isSet(): boolean {
+    return this.set;
+  }
+
+  /** Offset in ns of the time sec·1e9 + nsec; the first time seen becomes the base. */
+  offset(sec: number, nsec: number): number {
+    if (!this.set) {
+      this.set = true;
+      this.baseSec = sec;
+      this.baseNsec = nsec;
+      return 0;
+    }
+    return (sec - this.baseSec) * NS_PER_SEC + (nsec - this.baseNsec);
+  }
+
+  /** The absolute ns-since-epoch value of an offset, exactly, as a decimal string. */
+  absolute(offsetNs: number): string {
+    if (!this.set) throw new Error('TimeBase.absolute before any time was seen');
+    const base = BigInt(this.baseSec) * BigInt(NS_PER_SEC) + BigInt(this.baseNsec);
+    return (base + BigInt(offsetNs)).toString();
+  }
+}
+
+/** Splits a decimal string of an unsigned integer into exact (sec, nsec) halves. */
+export function splitDecimal(digits: string): { sec: number; nsec: number } {
+  if (!/^[0-9]+$/.test(digits)) throw new Error(`not an unsigned integer: ${digits}`);
+  const cut = Math.max(0, digits.length - 9);
+  return { sec: cut === 0 ? 0 : Number(digits.slice(0, cut)), nsec: Number(digits.slice(cut)) };
+}
+
+/**
+ * An exact running sum of integers, each below 2^53. Adds stay in a double while the
+ * total is far from 2^53 and spill into a BigInt before precision could be lost.
+ */
+export class ExactSum {
+  private small = 0;
+  private big = 0n;
+  private spilled = false;
+
+  add(v: number): void {
+    this.small += v;
+    if (this.small > 2 ** 52 || this.small < -(2 ** 52)) {
+      this.big += BigInt(this.small);
+      this.small = 0;
+      this.spilled = true;
+    }
+  }
+
+  /** The exact total. */
+  total(): bigint {
+    return this.big + BigInt(this.small);
+  }
+
+  /**
+   * total / n rounded once to the nearest double when the total is exactly representable,
+   * which is what Python's int / int gives (the seed's snippets divide exact integer sums).
+   */
+  divide(n: number): number {
+    if (!this.spilled) return this.small / n;
+    const t = this.total();
+    const q = t / BigInt(n);
+    const r = t - q * BigInt(n);
+    return Number(q) + Number(r) / n;
+  }
+}

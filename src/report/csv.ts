@@ -1,0 +1,41 @@
+/**
+ * Tidy CSV: one row per experiment × metric, columns derived from the same fields as the JSON
+ * (test/unit/report.test.ts checks the two agree).
+ */
+import type { Analysis } from '../analysis.js';
+import { percentileKey } from '../metrics/distribution.js';
+import { DISTRIBUTION_METRICS, RATE_METRICS } from '../metrics/experiment.js';
+
+export const CSV_FIXED_COLUMNS = ['file', 'experiment', 'mode', 'load', 'metric', 'unit', 'count', 'mean', 'std', 'min', 'max'] as const;
+
+export function csvColumns(percentiles: readonly number[]): string[] {
+  return [...CSV_FIXED_COLUMNS, ...percentiles.map(percentileKey), 'value'];
+}
+
+export function renderCsv(a: Analysis): string {
+  const columns = csvColumns(a.options.percentiles);
+  const lines = [columns.join(',')];
+  const pKeys = a.options.percentiles.map(percentileKey);
+  for (const e of a.experiments) {
+    const head = [e.file, e.index, e.mode, e.value];
+    for (const name of DISTRIBUTION_METRICS) {
+      const d = e.metrics[name];
+      lines.push(row([...head, name, d.unit, d.count, d.mean, d.std, d.min, d.max, ...pKeys.map((k) => d.percentiles[k] ?? null), null]));
+    }
+    for (const name of RATE_METRICS) {
+      const r = e.metrics[name];
+      lines.push(row([...head, name, r.unit, null, null, null, null, null, ...pKeys.map(() => null), r.value]));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function row(cells: readonly (string | number | null)[]): string {
+  return cells.map(cell).join(',');
+}
+
+function cell(v: string | number | null): string {
+  if (v === null) return '';
+  if (typeof v === 'number') return String(v);
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}

@@ -1,0 +1,90 @@
+/** The human-readable report: one block per experiment, statistics down, metrics across. */
+import type { ChalkInstance } from 'chalk';
+import type { Analysis, FileExperiment, InputSummary } from '../analysis.js';
+import type { Distribution } from '../metrics/distribution.js';
+import { percentileKey } from '../metrics/distribution.js';
+import { bytes, duration, grouped, ms, pythonFloat } from './numbers.js';
+
+interface Column {
+  title: [string, string];
+  dist: Distribution;
+  format: (v: number | null) => string;
+}
+
+export function renderTable(a: Analysis, c: ChalkInstance): string {
+  const out: string[] = [];
+  for (const input of a.inputs) out.push(c.bold(`palens analyze · ${input.file}`) + c.dim(` · ${describeInput(input)}`));
+  for (const e of a.experiments) {
+    out.push('');
+    out.push(...experimentBlock(e, a, c));
+  }
+  if (a.warnings.length > 0) {
+    out.push('');
+    for (const w of a.warnings) out.push(c.yellow(`warning: ${w}`));
+  }
+  return out.join('\n') + '\n';
+}
+
+function describeInput(i: InputSummary): string {
+  const who = i.version === null ? 'perf_analyzer export' : `perf_analyzer ${i.version}`;
+  const kind = i.service_kind ? `, ${i.service_kind}` : '';
+  return `${who}${kind} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}`;
+}
+
+function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const load = e.mode === null ? '' : ` · ${e.mode.replace('_', ' ')} ${e.value}`;
+  const windows = e.windows === null ? '' : ` · ${e.windows} window${e.windows === 1 ? '' : 's'}`;
+  const fileNote = a.inputs.length > 1 ? c.dim(` (${e.file})`) : '';
+  lines.push(c.bold.cyan(`Experiment ${e.index}${load}${windows}`) + fileNote);
+  const failed = e.requests.failed > 0 ? c.red(`failed ${grouped(e.requests.failed)}`) : `failed 0`;
+  const dropped = e.responses.empty_dropped > 0 ? ` (${grouped(e.responses.empty_dropped)} empty dropped)` : e.responses.empty > 0 ? ` (${grouped(e.responses.empty)} empty kept)` : '';
+  lines.push(
+    `  requests ${grouped(e.requests.total)} · completed ${grouped(e.requests.completed)} · ${failed}` +
+      ` · responses ${grouped(e.responses.total)}${dropped} · duration ${duration(e.duration_ns)}`,
+  );
+  const rate = (v: number | null, unit: string): string => (v === null ? '–' : `${v.toFixed(2)} ${unit}`);
+  lines.push(
+    `  throughput ${rate(e.metrics.request_throughput.value, 'requests/s')} · ${rate(e.metrics.output_response_throughput.value, 'responses/s')}`,
+  );
+  lines.push('');
+
+  const count = (v: number | null): string =>
+    v === null ? '–' : v.toLocaleString('en-US', Number.isInteger(v) ? {} : { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const columns: Column[] = [
+    { title: ['time to first', 'token (ms)'], dist: e.metrics.time_to_first_token, format: ms },
+    { title: ['token-to-token', 'latency (ms)'], dist: e.metrics.token_to_token_latency, format: ms },
+    { title: ['inter-token', 'latency (ms)'], dist: e.metrics.inter_token_latency, format: ms },
+    { title: ['request', 'latency (ms)'], dist: e.metrics.request_latency, format: ms },
+    { title: ['output', 'responses'], dist: e.metrics.output_responses, format: count },
+  ];
+  if (e.metrics.prompt_words.count > 0) {
+    columns.push({ title: ['prompt', 'words'], dist: e.metrics.prompt_words, format: count });
+    columns.push({ title: ['prompt', 'chars'], dist: e.metrics.prompt_chars, format: count });
+  }
+  const rows: [string, (d: Distribution, f: Column['format']) => string][] = [
+    ['count', (d) => grouped(d.count)],
+    ['mean', (d, f) => f(d.mean)],
+    ['std', (d, f) => f(d.std)],
+    ['min', (d, f) => f(d.min)],
+    ...a.options.percentiles.map(
+      (p) => [`p${p}`, (d: Distribution, f: Column['format']) => f(d.percentiles[percentileKey(p)] ?? null)] as [string, (d: Distribution, f: Column['format']) => string],
+    ),
+    ['max', (d, f) => f(d.max)],
+  ];
+  const cells = rows.map(([, get]) => columns.map((col) => get(col.dist, col.format)));
+  const widths = columns.map((col, j) => Math.max(col.title[0].length, col.title[1].length, ...cells.map((r) => r[j]!.length)));
+  const labelWidth = Math.max(...rows.map(([l]) => l.length));
+  const pad = ' '.repeat(labelWidth + 2);
+  lines.push(c.dim(`  ${pad}${columns.map((col, j) => col.title[0].padStart(widths[j]!)).join('  ')}`));
+  lines.push(c.dim(`  ${pad}${columns.map((col, j) => col.title[1].padStart(widths[j]!)).join('  ')}`));
+  rows.forEach(([label], r) => {
+    lines.push(`  ${label.padEnd(labelWidth)}  ${cells[r]!.map((v, j) => v.padStart(widths[j]!)).join('  ')}`);
+  });
+  lines.push('');
+  const ttft = e.metrics.time_to_first_token.mean;
+  const t2t = e.metrics.token_to_token_latency.mean;
+  lines.push(`  Average time to first token: ${ttft === null ? 'None' : pythonFloat(ttft / 1e9)} s`);
+  lines.push(`  Average token-to-token latency: ${t2t === null ? 'None' : pythonFloat(t2t / 1e9)} s`);
+  return lines;
+}

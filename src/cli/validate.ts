@@ -25,7 +25,7 @@ export async function validateCommand(raw: Record<string, unknown>, io: CliIo): 
   } else {
     for (const r of results) {
       if (r.valid) {
-        io.stdout.write(`${c.green('valid')}   ${r.file} (${r.experiments} experiment${r.experiments === 1 ? '' : 's'}, ${r.requests} requests)\n`);
+        io.stdout.write(`${c.green('valid')}   ${r.file} (${r.experiments} experiment${r.experiments === 1 ? '' : 's'}, ${r.requests} request${r.requests === 1 ? '' : 's'})\n`);
         continue;
       }
       io.stderr.write(`${c.red('invalid')} ${r.file}: ${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}\n`);

@@ -308,6 +308,7 @@ export class ProfileParser {
           i = this.ws(i + 1);
         }
         this.unitProblems = [];
+        this.seenField = null;
         const key = this.readKey(i, ROOT_KEYS);
         i = this.valueStart(this.keyEnd);
         if (key >= 0) this.markSeen('rootSeen', key, '/' + ['experiments', 'version', 'service_kind', 'endpoint'][key]!);
@@ -393,6 +394,7 @@ export class ProfileParser {
           i = this.ws(i + 1);
         }
         this.unitProblems = [];
+        this.seenField = null;
         const key = this.readKey(i, EXPERIMENT_KEYS);
         i = this.valueStart(this.keyEnd);
         const base = `/experiments/${this.expIndex}`;
@@ -1010,10 +1012,15 @@ export class ProfileParser {
 
   // -------------------------------------------------------------- problems
 
+  /** Notes an outer-level key; it counts as seen only when its unit commits (a unit may be re-parsed). */
   private markSeen(field: 'rootSeen' | 'expSeen', key: number, pointer: string): void {
     if (this[field] & (1 << key)) this.unitProblem('PALENS_INPUT_SCHEMA', pointer, 'each key once', 'a duplicate key', this.keyEnd);
-    this[field] |= 1 << key;
+    this.seenField = field;
+    this.seenBit = 1 << key;
   }
+
+  private seenField: 'rootSeen' | 'expSeen' | null = null;
+  private seenBit = 0;
 
   private valueProblem(i: number, pointer: string, expected: string, code: Problem['code']): number {
     this.unitProblem(code, pointer, expected, this.foundAt(i), i);
@@ -1064,6 +1071,10 @@ export class ProfileParser {
   }
 
   private commitUnit(): void {
+    if (this.seenField !== null) {
+      this[this.seenField] |= this.seenBit;
+      this.seenField = null;
+    }
     for (const p of this.unitProblems) this.addProblem(p);
     this.unitProblems = [];
   }
@@ -1111,7 +1122,7 @@ export class ProfileParser {
     const where = this.where();
     return new InputError(
       'PALENS_INPUT_SYNTAX',
-      `the file ends inside ${where === '' ? 'the top-level object' : where}: expected more JSON (is the file truncated?)`,
+      `the file ends before ${where === '' ? 'the top-level object' : 'this value'} is complete: expected more JSON (is the file truncated?)`,
       { file: this.options.file, pointer: where, byteOffset: this.consumed + this.end },
       'a perf_analyzer run that was killed leaves a partial export; re-run it',
     );

@@ -1,7 +1,8 @@
 /**
  * Summary statistics of a sample. Percentiles use linear interpolation between closest ranks
  * (Hyndman & Fan type 7, numpy's default): with the n values sorted x[0..n−1] and h = (n − 1)·p/100,
- * P(p) = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]). The standard deviation is the population one
+ * P(p) = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]), evaluated as numpy does (from the nearer
+ * neighbour), so results match numpy.percentile bit for bit. The standard deviation is the population one
  * (divide by n), as numpy's std and GenAI-Perf.
  */
 import type { Sample } from './samples.js';
@@ -35,7 +36,7 @@ export function summarize(sample: Sample, unit: string, percentiles: readonly nu
   const std = Math.sqrt(sample.squaredDeviations(mean) / n);
   const ranks = new Set<number>();
   const plan = percentiles.map((p) => {
-    const h = ((n - 1) * p) / 100;
+    const h = (p / 100) * (n - 1);
     const lo = Math.floor(h);
     const hi = Math.min(lo + 1, n - 1);
     ranks.add(lo);
@@ -49,7 +50,9 @@ export function summarize(sample: Sample, unit: string, percentiles: readonly nu
   for (const { p, h, lo, hi } of plan) {
     const a = at.get(lo)!;
     const b = at.get(hi)!;
-    pct[percentileKey(p)] = a + (h - lo) * (b - a);
+    // numpy's lerp: from the nearer end, so that p100 is exactly the maximum.
+    const t = h - lo;
+    pct[percentileKey(p)] = t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
   }
   return { unit, count: n, mean, std, min: sample.min, max: sample.max, percentiles: pct };
 }

@@ -18,7 +18,8 @@ export { DEFAULT_PERCENTILES, percentileKey, summarize } from './metrics/distrib
 export type { Distribution } from './metrics/distribution.js';
 export { DISTRIBUTION_METRICS, ExperimentAccumulator, RATE_METRICS } from './metrics/experiment.js';
 export type { ExperimentMetrics, ExperimentSummary, MetricOptions } from './metrics/experiment.js';
-export { GapSample, RequestSample } from './metrics/samples.js';
+export { ExactSample } from './metrics/samples.js';
+export type { Sample } from './metrics/samples.js';
 export type { ExperimentInfo, RecordSink, RequestRecord, SourceInfo } from './records/record.js';
 export { ExactSum, splitDecimal, TimeBase } from './records/time.js';
 export { renderCsv } from './report/csv.js';

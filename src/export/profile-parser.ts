@@ -202,6 +202,34 @@ export class ProfileParser {
     this.run(false);
   }
 
+  /**
+   * For readers that fill the parser's own buffer (no copy per chunk): moves the unparsed bytes
+   * to the front and returns where at least `minFree` new bytes may be written.
+   */
+  writeWindow(minFree: number): { buffer: Buffer; offset: number } {
+    const rest = this.end - this.pos;
+    const need = Math.max(rest + minFree, this.wantBytes + minFree);
+    if (this.buf.length < need || this.pending.length > 0) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.buf.length));
+      this.buf.copy(grown, 0, this.pos, this.end);
+      this.buf = grown;
+    } else if (this.pos > 0) {
+      this.buf.copyWithin(0, this.pos, this.end);
+    }
+    this.consumed += this.pos;
+    this.pos = 0;
+    this.end = rest;
+    return { buffer: this.buf, offset: rest };
+  }
+
+  /** `n` bytes were written at the window's offset; parses what it can. */
+  commitWrite(n: number): void {
+    this.end += n;
+    if (this.end - this.pos < this.wantBytes) return;
+    this.wantBytes = 0;
+    this.run(false);
+  }
+
   /** Ends the document; throws if it is incomplete. */
   finish(): ParseResult {
     if (this.pending.length > 0) {
@@ -600,6 +628,11 @@ export class ProfileParser {
         this.respNs[k] = 0;
       }
       k++;
+      // Compact JSON first: ',' and the next value with no whitespace between.
+      if (b[i] === COMMA && i + 1 < this.end && !WS[b[i + 1]!]) {
+        i++;
+        continue;
+      }
       i = this.ws(i);
       const c = b[i];
       if (c === COMMA) {
@@ -639,6 +672,10 @@ export class ProfileParser {
       if (k === this.respEmpty.length) this.growResponses();
       this.respEmpty[k] = empty;
       k++;
+      if (b[i] === COMMA && i + 1 < this.end && !WS[b[i + 1]!]) {
+        i++;
+        continue;
+      }
       i = this.ws(i);
       if (b[i] === COMMA) {
         i = this.ws(i + 1);
@@ -662,7 +699,8 @@ export class ProfileParser {
     let sawText = false;
     let textNonEmpty = false;
     let otherNonEmpty = false;
-    i = this.ws(i + 1);
+    i++;
+    if (i >= this.end || b[i] !== QUOTE) i = this.ws(i);
     if (b[i] === RBRACE) {
       this.outputEmpty = true;
       return i + 1;
@@ -813,6 +851,9 @@ export class ProfileParser {
 
   /** Skips ':' and whitespace after a key; returns the start of the value. */
   private valueStart(i: number): number {
+    const b = this.buf;
+    // Compact JSON (what perf_analyzer writes): the colon, then the value, no whitespace.
+    if (b[i] === COLON && i + 1 < this.end && !WS[b[i + 1]!]) return i + 1;
     i = this.ws(i);
     if (this.buf[i] !== COLON) throw new SyntaxFault("':' after an object key", i);
     return this.ws(i + 1);
@@ -824,6 +865,17 @@ export class ProfileParser {
   private readKey(i: number, table: readonly Uint8Array[]): number {
     const b = this.buf;
     if (b[i] !== QUOTE) throw new SyntaxFault('a quoted object key', i);
+    // Fast path: the key is one of the table's, byte for byte, and its closing quote follows.
+    // Table keys hold no quote, backslash or control byte, so the string is valid as it stands.
+    const end = this.end;
+    for (let t = 0; t < table.length; t++) {
+      const k = table[t]!;
+      const close = i + 1 + k.length;
+      if (close < end && b[close] === QUOTE && sameBytes(k, b, i + 1, k.length)) {
+        this.keyEnd = close + 1;
+        return t;
+      }
+    }
     const e = this.skipString(i);
     this.keyEnd = e;
     const s = i + 1;
@@ -889,6 +941,47 @@ export class ProfileParser {
   private readUint(i: number): number {
     const b = this.buf;
     const end = this.end;
+    // Fast path: timestamps in one file nearly always have the digit count of the last one
+    // (19 for ns since the epoch), so parse both halves in one validating pass.
+    const nd = this.lastDigits;
+    const de = i + nd;
+    if (de < end && nd > 9) {
+      const after = b[de]!;
+      if ((after < ZERO || after > NINE) && after !== DOT && after !== LOWER_E && after !== UPPER_E && b[i] !== ZERO) {
+        const cut = de - 9;
+        let hi = 0;
+        let k = i;
+        for (; k < cut; k++) {
+          const d = b[k]! - ZERO;
+          if (d < 0 || d > 9) break;
+          hi = hi * 10 + d;
+        }
+        let lo = 0;
+        if (k === cut) {
+          for (; k < de; k++) {
+            const d = b[k]! - ZERO;
+            if (d < 0 || d > 9) break;
+            lo = lo * 10 + d;
+          }
+        }
+        if (k === de && (nd < 20 || b.toString('latin1', i, de) <= UINT64_MAX)) {
+          this.numStart = i;
+          this.numSec = hi;
+          this.numNsec = lo;
+          this.numStatus = NUM_OK;
+          return de;
+        }
+      }
+    }
+    return this.readUintSlow(i);
+  }
+
+  /** Digit count of the last unsigned integer read (the fast path's guess). */
+  private lastDigits = 19;
+
+  private readUintSlow(i: number): number {
+    const b = this.buf;
+    const end = this.end;
     let c = b[i]!;
     this.numStart = i;
     if (c !== MINUS && (c < ZERO || c > NINE)) {
@@ -944,6 +1037,7 @@ export class ProfileParser {
         this.numSec = hi;
         this.numNsec = lo;
         this.numStatus = NUM_OK;
+        this.lastDigits = nd;
       }
     }
     return i;

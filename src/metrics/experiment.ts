@@ -4,7 +4,7 @@
  */
 import type { ExperimentInfo, RequestRecord } from '../records/record.js';
 import { type Distribution, summarize } from './distribution.js';
-import { GapSample, RequestSample } from './samples.js';
+import { ExactSample } from './samples.js';
 
 export interface MetricOptions {
   /** Keep empty responses' timestamps (as naive scripts do) instead of dropping them. */
@@ -80,13 +80,13 @@ export interface ExperimentSummary {
 }
 
 export class ExperimentAccumulator {
-  private readonly ttft = new RequestSample(true);
-  private readonly latency = new RequestSample(true);
-  private readonly itl = new RequestSample(false);
-  private readonly outputs = new RequestSample(true);
-  private readonly words = new RequestSample(true);
-  private readonly chars = new RequestSample(true);
-  private readonly gaps = new GapSample();
+  private readonly ttft = new ExactSample(true);
+  private readonly latency = new ExactSample(true);
+  private readonly itl = new ExactSample(false);
+  private readonly outputs = new ExactSample(true);
+  private readonly words = new ExactSample(true);
+  private readonly chars = new ExactSample(true);
+  private readonly gaps = new ExactSample(true);
   private total = 0;
   private completed = 0;
   private noResponse = 0;

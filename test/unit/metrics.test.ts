@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { ExperimentAccumulator } from '../../src/metrics/experiment.js';
 import { summarize } from '../../src/metrics/distribution.js';
-import { GapSample, RequestSample } from '../../src/metrics/samples.js';
+import { ExactSample } from '../../src/metrics/samples.js';
 import { ProfileParser } from '../../src/export/profile-parser.js';
 import type { ExperimentSummary } from '../../src/metrics/experiment.js';
 import { rng } from '../../tools/synth.js';
@@ -64,23 +64,24 @@ describe('metrics on a hand-computed export (test/fixtures/valid/tiny.json)', ()
 
 describe('distributions', () => {
   test('empty sample: nulls, count 0', () => {
-    const d = summarize(new RequestSample(true), 'ns', [50]);
+    const d = summarize(new ExactSample(true), 'ns', [50]);
     expect(d).toEqual({ unit: 'ns', count: 0, mean: null, std: null, min: null, max: null, percentiles: { p50: null } });
   });
 
   test('percentiles interpolate linearly between closest ranks (numpy default)', () => {
-    const s = new RequestSample(true);
+    const s = new ExactSample(true);
     for (const v of [15, 20, 35, 40, 50]) s.add(v);
     const d = summarize(s, 'ns', [0, 25, 40, 50, 99.9, 100]);
     expect(d.percentiles).toEqual({ p0: 15, p25: 20, p40: 29, p50: 35, p99_9: 49.96000000000001, p100: 50 }); // numpy.percentile gives these exact doubles
   });
 
-  test('GapSample order statistics equal sorting, with duplicates, clusters and values ≥ 2^32', () => {
+  test('order statistics equal sorting: duplicates, dense and sparse buckets, values ≥ 2^32', () => {
     const r = rng(7);
-    const g = new GapSample();
+    const g = new ExactSample(true);
     const all: number[] = [];
-    for (let i = 0; i < 300_000; i++) {
+    for (let i = 0; i < 400_000; i++) {
       const u = r();
+      // Half in one 50 ns cluster (a bucket that turns dense), most spread thin, a few past 2^32.
       const v = u < 0.5 ? 10_000_000 + Math.floor(r() * 50) : u < 0.999 ? Math.floor(r() * 2 ** 31) : 2 ** 32 + Math.floor(r() * 1e6);
       g.add(v);
       all.push(v);
@@ -88,16 +89,65 @@ describe('distributions', () => {
     g.add(2 ** 32 - 1);
     all.push(2 ** 32 - 1);
     all.sort((a, b) => a - b);
-    const ranks = [0, 1, 1000, 150_000, 150_001, 299_000, 299_700, 299_999, 300_000];
+    const ranks = [0, 1, 1000, 199_999, 200_000, 200_001, 399_000, 399_700, 399_999, 400_000];
     expect(g.ranked(ranks)).toEqual(ranks.map((k) => all[k]));
     expect(g.min).toBe(all[0]);
     expect(g.max).toBe(all[all.length - 1]);
-    const exact = all.reduce((a, v) => a + BigInt(v), 0n);
-    expect(g.total()).toBe(exact);
+    expect(g.total()).toBe(all.reduce((a, v) => a + BigInt(v), 0n));
+    const mean = all.reduce((a, v) => a + v, 0) / all.length;
+    const ss = all.reduce((a, v) => a + (v - mean) ** 2, 0);
+    expect(g.squaredDeviations(mean) / ss).toBeCloseTo(1, 9);
+  });
+
+  test('memory stops growing once latencies fill their buckets', () => {
+    const r = rng(3);
+    const g = new ExactSample(true);
+    // 30 whole buckets of 65,536 ns; past the 8 Mi-value stage every bucket is dense.
+    const add = (n: number): void => {
+      for (let i = 0; i < n; i++) g.add(150 * 65536 + Math.floor(r() * 30 * 65536));
+    };
+    add(12_000_000);
+    const after12M = g.bytes();
+    add(12_000_000);
+    expect(g.bytes()).toBe(after12M);
+    expect(after12M).toBe(4 * 2 ** 23 + 30 * 65536 * 4);
+    expect(g.count).toBe(24_000_000);
+  });
+
+  test('past the stage, order statistics and sums stay exact', () => {
+    // 9,000,000 values: each of base … base + 99,999 exactly 90 times, in scrambled order.
+    const base = 1_234_567;
+    const g = new ExactSample(true);
+    for (let i = 0; i < 9_000_000; i++) g.add(base + ((i * 7919) % 100_000));
+    const ranks = [0, 89, 90, 4_500_000, 8_999_999];
+    expect(g.ranked(ranks)).toEqual(ranks.map((k) => base + Math.floor(k / 90)));
+    expect(g.total()).toBe(9_000_000n * BigInt(base) + 90n * ((99_999n * 100_000n) / 2n));
+    expect(g.min).toBe(base);
+    expect(g.max).toBe(base + 99_999);
+    const mean = base + 99_999 / 2;
+    expect(g.mean()).toBe(mean);
+    // Σ(x − mean)² = 90 · Σ_{j<100000} (j − 49999.5)² = 90 · (100000³ − 100000) / 12
+    expect(g.squaredDeviations(mean) / (90 * ((1e15 - 1e5) / 12))).toBeCloseTo(1, 9);
+  });
+
+  test('non-integer samples: exact while sparse, to 1 ns once dense', () => {
+    const s = new ExactSample(false);
+    const values: number[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const v = 1000 + (i % 997) / 3;
+      s.add(v);
+      values.push(v);
+    }
+    values.sort((a, b) => a - b);
+    const got = s.ranked([0, 20_000, 39_999]);
+    [0, 20_000, 39_999].forEach((k, i) => expect(Math.abs(got[i]! - values[k]!)).toBeLessThan(1));
+    const sparse = new ExactSample(false);
+    for (const v of [2.5, 0.25, 1.75]) sparse.add(v);
+    expect(sparse.ranked([0, 1, 2])).toEqual([0.25, 1.75, 2.5]);
   });
 
   test('a non-integer sample (inter-token latency) has an accurate mean', () => {
-    const s = new RequestSample(false);
+    const s = new ExactSample(false);
     for (let i = 0; i < 10; i++) s.add(0.1);
     expect(summarize(s, 'ns', []).mean).toBe(0.1);
   });

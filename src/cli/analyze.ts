@@ -75,7 +75,7 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
 export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const opts = resolveAnalyzeOptions(raw);
   if (Array.isArray(opts)) throw new UsageError(opts.join('; '));
-  const progress = byteProgress(io);
+  const progress = await byteProgress(io);
   let analysis: Analysis;
   try {
     analysis = await analyzeFiles(opts.files, {

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { CliIo } from './io.js';
 
 export interface ByteProgress {
@@ -12,9 +12,11 @@ const NONE: ByteProgress = { update() {}, stop() {} };
  * A throttled progress bar on stderr for reading large files; nothing at all when stderr is not
  * a terminal, under CI, or for files too small to wait for.
  */
-export function byteProgress(io: CliIo, minBytes = 64 << 20): ByteProgress {
+export async function byteProgress(io: CliIo, minBytes = 64 << 20): Promise<ByteProgress> {
   if (!io.stderrIsTTY || io.env.CI) return NONE;
-  let bar: cliProgress.SingleBar | null = null;
+  // Loaded only when a bar can be shown: start-up time counts for every small file.
+  const { default: cliProgress } = await import('cli-progress');
+  let bar: SingleBar | null = null;
   let current = '';
   let startedAt = 0;
   return {

@@ -6,7 +6,8 @@
  *   npm run bench:analyze -- --quick # the ~170 MB export only
  *
  * Each contender runs as its own process under GNU time (wall seconds, peak RSS), so node's and
- * Python's start-up are included for all alike. Speed is MB (10^6 bytes) of file per wall second.
+ * Python's start-up are included for all alike. Speed is MB (10^6 bytes) of uncompressed JSON per
+ * wall second (for the .json.gz row too). palens runs three times (median reported).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -43,6 +44,10 @@ async function ensureExport(name: string, requests: number): Promise<string> {
       seed: 1,
     });
   }
+  if (!existsSync(`${file}.gz`)) {
+    process.stderr.write(`compressing ${file}…\n`);
+    execFileSync('gzip', ['-k', '-1', file]);
+  }
   return file;
 }
 
@@ -64,6 +69,8 @@ const node = process.execPath;
 const bin = repoPath('dist', 'src', 'cli', 'bin.js');
 const contenders: { name: string; repeat: number; run: (file: string) => Run }[] = [
   { name: 'palens analyze', repeat: 3, run: (f) => timed(node, [bin, 'analyze', f, '--format', 'json', '--out', '/dev/null']) },
+  { name: 'palens analyze --threads 1', repeat: 3, run: (f) => timed(node, [bin, 'analyze', f, '--format', 'json', '--out', '/dev/null', '--threads', '1']) },
+  { name: 'palens analyze (.json.gz)', repeat: 1, run: (f) => timed(node, [bin, 'analyze', `${f}.gz`, '--format', 'json', '--out', '/dev/null']) },
   { name: 'JSON.parse (node)', repeat: 3, run: (f) => timed(node, [repoPath('dist', 'bench', 'run-jsonparse.js'), f]) },
   { name: "seed's snippet (python3)", repeat: 1, run: (f) => timed('python3', [repoPath('bench', 'seed_reference.py'), f]) },
 ];
@@ -89,6 +96,7 @@ for (const file of files) {
       console.log(`| ${name} | ${c.name} | – | – | – | fails: ${r.note.slice(0, 60)} |`);
       continue;
     }
+    // Speed is always of the uncompressed JSON, so rows compare.
     const speed = mb / r.seconds;
     if (c.name === 'palens analyze') palens = speed;
     const ratio = c.name === 'palens analyze' ? '1.00×' : `${(palens / speed).toFixed(1)}× slower`;

@@ -3,9 +3,10 @@
  * pipeline `palens analyze` runs: export/reader → RequestRecord stream → metrics/.
  */
 import { UsageError } from './errors.js';
-import { readExport, type ReadResult } from './export/reader.js';
-import { ExperimentAccumulator, type ExperimentSummary, type MetricOptions } from './metrics/experiment.js';
-import type { ExperimentInfo, RecordSink, RequestRecord } from './records/record.js';
+import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from './export/reader.js';
+import { readSplit, SPLIT_MIN_BYTES } from './export/split.js';
+import { ExperimentSet } from './metrics/experiment-set.js';
+import type { ExperimentSummary, MetricOptions } from './metrics/experiment.js';
 import { VERSION } from './version.js';
 
 export const ANALYSIS_SCHEMA_VERSION = 1;
@@ -13,6 +14,8 @@ export const ANALYSIS_SCHEMA_VERSION = 1;
 export interface AnalyzeOptions extends MetricOptions {
   /** Only this experiment index, or every experiment. @default 'all' */
   experiment: number | 'all';
+  /** Threads for one large plain file (1 or 2). @default 2 */
+  threads?: number;
   onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
 }
 
@@ -44,48 +47,20 @@ export interface Analysis {
   warnings: string[];
 }
 
-class AnalysisSink implements RecordSink {
-  private current: ExperimentAccumulator | null = null;
-  readonly done: ExperimentSummary[] = [];
-
-  constructor(private readonly options: AnalyzeOptions) {}
-
-  private wanted(index: number): boolean {
-    return this.options.experiment === 'all' || this.options.experiment === index;
-  }
-
-  record(r: RequestRecord): void {
-    if (!this.wanted(r.experiment)) return;
-    this.current ??= new ExperimentAccumulator(this.options);
-    this.current.add(r);
-  }
-
-  experimentEnd(info: ExperimentInfo): void {
-    if (this.wanted(info.index)) {
-      const acc = this.current ?? new ExperimentAccumulator(this.options);
-      this.done.push(acc.summary(info));
-    }
-    this.current = null;
-  }
-}
-
 export async function analyzeFiles(files: readonly string[], options: AnalyzeOptions): Promise<Analysis> {
   const inputs: InputSummary[] = [];
   const experiments: FileExperiment[] = [];
   const warnings: string[] = [];
+  const wanted = (index: number): boolean => options.experiment === 'all' || options.experiment === index;
   for (const file of files) {
-    const sink = new AnalysisSink(options);
-    const result = await readExport(file, sink, {
-      failFast: true,
-      ...(options.onProgress ? { onProgress: (read: number, total: number) => options.onProgress!(file, read, total) } : {}),
-    });
+    const { set, result } = await readOne(file, options, wanted);
     if (options.experiment !== 'all' && options.experiment >= result.experiments) {
       throw new UsageError(
         `--experiment ${options.experiment}: ${file} has ${result.experiments} experiment${result.experiments === 1 ? '' : 's'} (0–${result.experiments - 1})`,
       );
     }
     inputs.push(inputSummary(result));
-    for (const e of sink.done) {
+    for (const e of set.summaries()) {
       experiments.push({ file, ...e });
       warnings.push(...experimentWarnings(file, e, options));
     }
@@ -103,6 +78,19 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     experiments,
     warnings,
   };
+}
+
+/** One file: on two threads when it is large and plain, else in this one. */
+async function readOne(file: string, options: AnalyzeOptions, wanted: (index: number) => boolean): Promise<{ set: ExperimentSet; result: ReadResult }> {
+  const progress = options.onProgress ? (read: number, total: number) => options.onProgress!(file, read, total) : undefined;
+  const info = await inspectExport(file);
+  if ((options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
+    const split = await readSplit(file, info.size, options, wanted, CHUNK_BYTES, progress);
+    if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false } };
+  }
+  const set = new ExperimentSet(options, wanted);
+  const result = await readExport(file, set, { failFast: true, ...(progress ? { onProgress: progress } : {}) });
+  return { set, result };
 }
 
 function inputSummary(r: ReadResult): InputSummary {

@@ -20,6 +20,11 @@ export function analyzeOptions(y: Argv): Argv {
     .option('out', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
     .option('experiment', { alias: 'e', type: 'string', default: 'all', describe: 'experiment (load level) index to report, or all' })
     .option('percentiles', { alias: 'p', type: 'string', default: DEFAULT_PERCENTILES.join(','), describe: 'comma-separated percentiles, each in [0, 100]' })
+    .option('threads', {
+      type: 'number',
+      default: 2,
+      describe: 'threads for one large uncompressed file (1 or 2): the file is cut between two requests near its middle',
+    })
     .option('keep-empty-responses', {
       type: 'boolean',
       default: false,
@@ -38,6 +43,7 @@ export interface AnalyzeCliOptions {
   experiment: number | 'all';
   percentiles: number[];
   keepEmptyResponses: boolean;
+  threads: number;
   color: boolean | undefined;
 }
 
@@ -60,6 +66,8 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
     else if (!percentiles.includes(p)) percentiles.push(p);
   }
   percentiles.sort((a, b) => a - b);
+  const threads = Number(raw.threads ?? 2);
+  if (threads !== 1 && threads !== 2) issues.push(`--threads: expected 1 or 2, got ${String(raw.threads)}`);
   if (issues.length > 0) return issues;
   return {
     files,
@@ -68,6 +76,7 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
     experiment,
     percentiles,
     keepEmptyResponses: Boolean(raw['keep-empty-responses']),
+    threads,
     color: raw.color === undefined ? undefined : Boolean(raw.color),
   };
 }
@@ -82,6 +91,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
       experiment: opts.experiment,
       percentiles: opts.percentiles,
       keepEmptyResponses: opts.keepEmptyResponses,
+      threads: opts.threads,
       onProgress: (file, read, total) => progress.update(file, read, total),
     });
   } finally {

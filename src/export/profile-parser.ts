@@ -107,6 +107,21 @@ export interface ParserOptions {
   failFast: boolean;
   /** Problems kept when collecting; the rest are only counted. @default 20 */
   maxProblems?: number;
+  /**
+   * Parse the tail of a split file: the first byte fed sits at this absolute offset, just after a
+   * request object inside an experiment's requests array. Experiment and request indexes then count
+   * from that point (export/split.ts shifts them back).
+   */
+  startInRequestsAt?: number;
+}
+
+/** Where the head of a split file stopped. */
+export interface HeadResult {
+  /** True when the bytes ended exactly after a request inside a requests array. */
+  clean: boolean;
+  experiment: ExperimentInfo;
+  requests: number;
+  source: SourceInfo;
 }
 
 export interface ParseResult {
@@ -183,6 +198,38 @@ export class ProfileParser {
     private readonly options: ParserOptions,
   ) {
     this.maxProblems = options.maxProblems ?? 20;
+    if (options.startInRequestsAt !== undefined) {
+      this.state = ST_REQS_NEXT;
+      this.consumed = options.startInRequestsAt;
+      this.expIndex = 0;
+      this.expSeen = 3;
+      this.rootSeen = 1;
+    }
+  }
+
+  /**
+   * For the head of a split file, after its last byte: whether it stopped cleanly between two
+   * requests, and what it knows of the experiment it stopped in.
+   */
+  headResult(): HeadResult {
+    const clean = this.state === ST_REQS_NEXT && this.pos === this.end && this.pending.length === 0 && this.problemCount === 0;
+    return {
+      clean,
+      experiment: { index: this.expIndex, mode: this.expMode, value: this.expValue, windows: this.expWindows, requests: this.reqIndex },
+      requests: this.totalRequests,
+      source: this.sourceInfo(),
+    };
+  }
+
+  private sourceInfo(): SourceInfo {
+    return {
+      version: this.version,
+      serviceKind: this.serviceKind,
+      endpoint: this.endpoint,
+      hasResponseOutputs: this.hasResponseOutputs,
+      hasRequestInputs: this.hasRequestInputs,
+      timeBaseNs: this.time.isSet ? this.time.absolute(0) : null,
+    };
   }
 
   /** Parses as much of the document as the bytes so far allow. */
@@ -245,14 +292,7 @@ export class ProfileParser {
       this.addProblem({ code: 'PALENS_INPUT_SCHEMA', pointer: '', expected: 'a required "experiments" array', found: 'none' });
     }
     return {
-      source: {
-        version: this.version,
-        serviceKind: this.serviceKind,
-        endpoint: this.endpoint,
-        hasResponseOutputs: this.hasResponseOutputs,
-        hasRequestInputs: this.hasRequestInputs,
-        timeBaseNs: this.time.isSet ? this.time.absolute(0) : null,
-      },
+      source: this.sourceInfo(),
       problems: this.problems,
       problemCount: this.problemCount,
       bytes: this.consumed + this.end,

@@ -27,11 +27,21 @@ export interface ReadResult extends ParseResult {
   compressed: boolean;
 }
 
+/** Bytes per read. */
+export const CHUNK_BYTES = 4 << 20;
+
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-/** Streams one export file through a parser into `sink`. */
-export async function readExport(file: string, sink: RecordSink, options: ReadOptions): Promise<ReadResult> {
+export interface ExportFileInfo {
+  /** Size on disk. */
+  size: number;
+  /** gzip content (by its magic bytes, whatever the name). */
+  compressed: boolean;
+}
+
+/** Size and compression of an export file; IoError when it cannot be read. */
+export async function inspectExport(file: string): Promise<ExportFileInfo> {
   let size: number;
   try {
     const st = await stat(file);
@@ -42,14 +52,18 @@ export async function readExport(file: string, sink: RecordSink, options: ReadOp
     if (e instanceof IoError) throw e;
     throw ioError(e, file);
   }
+  return { size, compressed: await startsWithGzipMagic(file) };
+}
 
+/** Streams one export file through a parser into `sink`. */
+export async function readExport(file: string, sink: RecordSink, options: ReadOptions): Promise<ReadResult> {
+  const { size, compressed } = await inspectExport(file);
   const parser = new ProfileParser(sink, {
     file,
     failFast: options.failFast,
     ...(options.maxProblems === undefined ? {} : { maxProblems: options.maxProblems }),
   });
-  const compressed = await startsWithGzipMagic(file);
-  const chunkBytes = options.chunkBytes ?? 4 << 20;
+  const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   if (!compressed) {
     await readPlain(file, parser, chunkBytes, size, options.onProgress);
     return { ...parser.finish(), file, fileBytes: size, compressed };
@@ -81,12 +95,14 @@ export async function readExport(file: string, sink: RecordSink, options: ReadOp
  * synchronous (from the page cache they cost less than a thread-pool round trip each); the
  * event loop gets a turn every few chunks so progress bars can draw.
  */
-async function readPlain(
+export async function readPlain(
   file: string,
   parser: ProfileParser,
   chunkBytes: number,
   size: number,
   onProgress: ReadOptions['onProgress'],
+  from = 0,
+  to = Infinity,
 ): Promise<void> {
   let fd: number | undefined;
   try {
@@ -94,8 +110,10 @@ async function readPlain(
     let read = 0;
     let sinceYield = 0;
     for (;;) {
+      const want = Math.min(chunkBytes, to - from - read);
+      if (want <= 0) break;
       const { buffer, offset } = parser.writeWindow(chunkBytes);
-      const bytesRead = readSync(fd, buffer, offset, chunkBytes, null);
+      const bytesRead = readSync(fd, buffer, offset, want, from + read);
       if (bytesRead === 0) break;
       read += bytesRead;
       parser.commitWrite(bytesRead);

@@ -4,7 +4,7 @@
  */
 import type { ExperimentInfo, RequestRecord } from '../records/record.js';
 import { type Distribution, summarize } from './distribution.js';
-import { ExactSample } from './samples.js';
+import { ExactSample, type SampleState } from './samples.js';
 
 export interface MetricOptions {
   /** Keep empty responses' timestamps (as naive scripts do) instead of dropping them. */
@@ -79,6 +79,16 @@ export interface ExperimentSummary {
   metrics: ExperimentMetrics;
 }
 
+/** An accumulator as plain data, to cross a worker boundary. */
+export interface AccumulatorState {
+  counters: { total: number; completed: number; noResponse: number; onlyEmpty: number; responses: number; empty: number; used: number };
+  firstSend: number;
+  lastResponse: number;
+  samples: Record<'ttft' | 'latency' | 'itl' | 'outputs' | 'words' | 'chars' | 'gaps', SampleState>;
+}
+
+const SAMPLE_NAMES = ['ttft', 'latency', 'itl', 'outputs', 'words', 'chars', 'gaps'] as const;
+
 export class ExperimentAccumulator {
   private readonly ttft = new ExactSample(true);
   private readonly latency = new ExactSample(true);
@@ -139,6 +149,43 @@ export class ExperimentAccumulator {
     this.outputs.add(n);
     if (n > 1) this.itl.add((prev - first) / (n - 1));
     if (prev > this.lastResponse) this.lastResponse = prev;
+  }
+
+  snapshot(): AccumulatorState {
+    const samples = {} as AccumulatorState['samples'];
+    for (const name of SAMPLE_NAMES) samples[name] = this[name].snapshot();
+    return {
+      counters: {
+        total: this.total,
+        completed: this.completed,
+        noResponse: this.noResponse,
+        onlyEmpty: this.onlyEmpty,
+        responses: this.responses,
+        empty: this.empty,
+        used: this.used,
+      },
+      firstSend: this.firstSend,
+      lastResponse: this.lastResponse,
+      samples,
+    };
+  }
+
+  /**
+   * Adds another accumulator's requests. `timeShift` converts its times to this one's time base
+   * (ns, exact); durations need no conversion.
+   */
+  merge(state: AccumulatorState, timeShift: number): void {
+    const c = state.counters;
+    this.total += c.total;
+    this.completed += c.completed;
+    this.noResponse += c.noResponse;
+    this.onlyEmpty += c.onlyEmpty;
+    this.responses += c.responses;
+    this.empty += c.empty;
+    this.used += c.used;
+    this.firstSend = Math.min(this.firstSend, state.firstSend + timeShift);
+    this.lastResponse = Math.max(this.lastResponse, state.lastResponse + timeShift);
+    for (const name of SAMPLE_NAMES) this[name].merge(state.samples[name]);
   }
 
   summary(info: ExperimentInfo): ExperimentSummary {

@@ -28,6 +28,15 @@ export interface Sample {
   ranked(ranks: readonly number[]): number[];
 }
 
+/** A sample as plain data, to cross a worker boundary. */
+export interface SampleState {
+  n: number;
+  floatSum: number;
+  floatCompensation: number;
+  stage: Uint32Array;
+  buckets: { key: number; n: number; dense: Uint32Array | null; low: Uint16Array | null; full: Float64Array | null }[];
+}
+
 interface Summary {
   min: number;
   max: number;
@@ -43,8 +52,8 @@ const INV_WIDTH = 1 / WIDTH;
 const DIRECT_KEYS = 65536;
 const DENSE_AT_INT = 32768;
 const DENSE_AT_FLOAT = 32768;
-/** Staged values before they move into buckets: 8 Mi values, 32 MiB. */
-const STAGE_MAX = 1 << 23;
+/** Staged values before they move into buckets: 4 Mi values, 16 MiB. */
+const STAGE_MAX = 1 << 22;
 const STAGE_LIMIT = 2 ** 32;
 const NO_U32 = new Uint32Array(0);
 const NO_U16 = new Uint16Array(0);
@@ -128,30 +137,92 @@ export class ExactSample implements Sample {
   }
 
   private addSlow(v: number, key: number): void {
-    let b = key < DIRECT_KEYS ? this.direct[key] : this.far.get(key);
-    if (b === undefined) {
-      b = new Bucket(key);
-      if (key < DIRECT_KEYS) this.direct[key] = b;
-      else this.far.set(key, b);
-    }
     if (!this.integers) {
       // Neumaier's compensated sum: inter-token latencies are not integers.
       const t = this.floatSum + v;
       this.floatCompensation += Math.abs(this.floatSum) >= Math.abs(v) ? this.floatSum - t + v : v - t + this.floatSum;
       this.floatSum = t;
     }
+    this.insert(v, key);
+  }
+
+  private bucket(key: number): Bucket {
+    let b = key < DIRECT_KEYS ? this.direct[key] : this.far.get(key);
+    if (b === undefined) {
+      b = new Bucket(key);
+      if (key < DIRECT_KEYS) this.direct[key] = b;
+      else this.far.set(key, b);
+    }
+    return b;
+  }
+
+  /** Puts a value in its bucket (no sums). */
+  private insert(v: number, key: number): void {
+    const b = this.bucket(key);
     const j = v - key * WIDTH;
     if (b.isDense) b.dense[Math.floor(j)]!++;
     else if (this.integers) {
       if (b.n === b.low.length) b.low = grow16(b.low);
       b.low[b.n] = j;
-      if (b.n + 1 === DENSE_AT_INT) densify(b);
+      if (b.n + 1 === DENSE_AT_INT) densify(b, b.n + 1);
     } else {
       if (b.n === b.full.length) b.full = grow64(b.full);
       b.full[b.n] = v;
-      if (b.n + 1 === DENSE_AT_FLOAT) densify(b);
+      if (b.n + 1 === DENSE_AT_FLOAT) densify(b, b.n + 1);
     }
     b.n++;
+  }
+
+  /**
+   * Everything needed to merge this sample into another. The arrays are this sample's own (views,
+   * not copies), so they can be transferred; the sample must not be used afterwards.
+   */
+  snapshot(): SampleState {
+    const buckets: SampleState['buckets'] = [];
+    for (const b of this.buckets()) {
+      buckets.push({
+        key: b.key,
+        n: b.n,
+        dense: b.isDense ? b.dense : null,
+        low: !b.isDense && b.low.length > 0 ? b.low.subarray(0, b.n) : null,
+        full: !b.isDense && b.full.length > 0 ? b.full.subarray(0, b.n) : null,
+      });
+    }
+    return {
+      n: this.n,
+      floatSum: this.floatSum,
+      floatCompensation: this.floatCompensation,
+      stage: this.stage.subarray(0, this.stageN),
+      buckets,
+    };
+  }
+
+  /** Adds every value of another sample of the same kind. */
+  merge(s: SampleState): void {
+    this.summary = null;
+    this.stageHigh = null;
+    for (let k = 0; k < s.stage.length; k++) {
+      if (this.stageN === this.stage.length) this.growStage();
+      this.stage[this.stageN++] = s.stage[k]!;
+    }
+    for (const other of s.buckets) {
+      if (other.dense !== null) {
+        const b = this.bucket(other.key);
+        if (!b.isDense) densify(b, b.n);
+        for (let j = 0; j < WIDTH; j++) b.dense[j]! += other.dense[j]!;
+        b.n += other.n;
+      } else if (other.low !== null) {
+        for (let k = 0; k < other.low.length; k++) this.insert(other.key * WIDTH + other.low[k]!, other.key);
+      } else if (other.full !== null) {
+        for (let k = 0; k < other.full.length; k++) this.insert(other.full[k]!, other.key);
+      }
+    }
+    this.n += s.n;
+    for (const v of [s.floatSum, s.floatCompensation]) {
+      const t = this.floatSum + v;
+      this.floatCompensation += Math.abs(this.floatSum) >= Math.abs(v) ? this.floatSum - t + v : v - t + this.floatSum;
+      this.floatSum = t;
+    }
   }
 
   /** Buckets in ascending order of value. */
@@ -381,12 +452,12 @@ function countLow(b: Bucket): Uint32Array {
   return counts;
 }
 
-function densify(b: Bucket): void {
+/** Turns a sparse bucket dense, counting its first `count` stored values. */
+function densify(b: Bucket, count: number): void {
   const dense = new Uint32Array(WIDTH);
   const base = b.key * WIDTH;
-  // The value being added sits at index n, not yet counted in n.
-  if (b.full.length > 0) for (let k = 0; k <= b.n; k++) dense[Math.floor(b.full[k]! - base)]!++;
-  else for (let k = 0; k <= b.n; k++) dense[b.low[k]!]!++;
+  if (b.full.length > 0) for (let k = 0; k < count; k++) dense[Math.floor(b.full[k]! - base)]!++;
+  else for (let k = 0; k < count; k++) dense[b.low[k]!]!++;
   b.dense = dense;
   b.isDense = true;
   b.low = NO_U16;

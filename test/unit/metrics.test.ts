@@ -102,7 +102,7 @@ describe('distributions', () => {
   test('memory stops growing once latencies fill their buckets', () => {
     const r = rng(3);
     const g = new ExactSample(true);
-    // 30 whole buckets of 65,536 ns; past the 8 Mi-value stage every bucket is dense.
+    // 30 whole buckets of 65,536 ns; past the 4 Mi-value stage every bucket is dense.
     const add = (n: number): void => {
       for (let i = 0; i < n; i++) g.add(150 * 65536 + Math.floor(r() * 30 * 65536));
     };
@@ -110,7 +110,7 @@ describe('distributions', () => {
     const after12M = g.bytes();
     add(12_000_000);
     expect(g.bytes()).toBe(after12M);
-    expect(after12M).toBe(4 * 2 ** 23 + 30 * 65536 * 4);
+    expect(after12M).toBe(4 * 2 ** 22 + 30 * 65536 * 4);
     expect(g.count).toBe(24_000_000);
   });
 

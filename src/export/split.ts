@@ -1,0 +1,158 @@
+/**
+ * Reading one large export on two cores. The file is cut at a request boundary near its middle;
+ * this thread parses the head while a worker parses the tail, each into its own accumulators,
+ * and the two are merged: experiment indexes shift by where the head stopped, times by the
+ * exact difference of the two time bases. Durations, the bulk of the data, need no shift.
+ *
+ * The cut is found by the bytes `},{"timestamp":` (perf_analyzer writes "timestamp" first in
+ * every request); a string cannot hold them, since its quotes are escaped. The head's parser
+ * confirms the cut: it must end exactly between two requests, else palens falls back to reading
+ * the whole file in one thread. bench/analyze.ts measures the gain.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../errors.js';
+import { ExperimentSet, type ExperimentSetState } from '../metrics/experiment-set.js';
+import type { MetricOptions } from '../metrics/experiment.js';
+import type { ParseResult } from './profile-parser.js';
+import { ProfileParser } from './profile-parser.js';
+import { readPlain } from './reader.js';
+
+/** Files smaller than this are read in one thread: a worker's start-up would cost more than it saves. */
+export const SPLIT_MIN_BYTES = 48 << 20;
+const CUT = Buffer.from('},{"timestamp":');
+const SEARCH_BYTES = 16 << 20;
+
+/** The byte offset just after a request object near the middle of the file, or null. */
+export function findCut(file: string, size: number): number | null {
+  const fd = openSync(file, 'r');
+  try {
+    const from = Math.floor(size / 2);
+    const buf = Buffer.allocUnsafe(Math.min(SEARCH_BYTES, size - from));
+    const n = readSync(fd, buf, 0, buf.length, from);
+    const at = buf.subarray(0, n).indexOf(CUT);
+    return at < 0 ? null : from + at + 1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface SplitRead {
+  set: ExperimentSet;
+  result: ParseResult;
+}
+
+interface TailDone {
+  result: ParseResult;
+  experiments: ExperimentSetState[];
+}
+
+/**
+ * Reads `file` (plain JSON, `size` bytes) on two threads. Returns null when no clean cut exists
+ * (the caller then reads it in one thread). Throws the first InputError in file order.
+ */
+export async function readSplit(
+  file: string,
+  size: number,
+  metrics: MetricOptions,
+  wanted: (index: number) => boolean,
+  chunkBytes: number,
+  onProgress?: (read: number, total: number) => void,
+): Promise<SplitRead | null> {
+  const cut = findCut(file, size);
+  if (cut === null) return null;
+  let tailRead = 0;
+  let headRead = 0;
+  const worker = new Worker(new URL('./split-worker.js', import.meta.url), {
+    workerData: { file, from: cut, size, chunkBytes, metrics: { keepEmptyResponses: metrics.keepEmptyResponses, percentiles: [...metrics.percentiles] } },
+  });
+  const tail = new Promise<TailDone | InputError>((resolve, reject) => {
+    worker.on('message', (m: { kind: string; read?: number; result?: ParseResult; experiments?: ExperimentSetState[]; error?: Record<string, unknown>; message?: string }) => {
+      if (m.kind === 'progress') {
+        tailRead = m.read!;
+        onProgress?.(headRead + tailRead, size);
+      } else if (m.kind === 'done') resolve({ result: m.result!, experiments: m.experiments! });
+      else if (m.kind === 'input-error') resolve(inputError(m.error!));
+      else reject(new Error(`split worker: ${m.message}`));
+    });
+    worker.on('error', reject);
+  });
+  tail.catch(() => undefined);
+
+  try {
+    const set = new ExperimentSet(metrics, wanted);
+    const parser = new ProfileParser(set, { file, failFast: true });
+    await readPlain(
+      file,
+      parser,
+      chunkBytes,
+      size,
+      (read) => {
+        headRead = read;
+        onProgress?.(headRead + tailRead, size);
+      },
+      0,
+      cut,
+    );
+    const head = parser.headResult();
+    if (!head.clean) return null;
+    const t = await tail;
+    if (t instanceof InputError) throw shiftError(t, head.experiment.index, head.experiment.requests);
+
+    set.setPartial(head.experiment);
+    const headBase = head.source.timeBaseNs;
+    const tailBase = t.result.source.timeBaseNs;
+    const shift = headBase !== null && tailBase !== null ? Number(BigInt(tailBase) - BigInt(headBase)) : 0;
+    set.merge(t.experiments, head.experiment.index, shift);
+    const result: ParseResult = {
+      ...t.result,
+      source: {
+        ...t.result.source,
+        hasRequestInputs: head.source.hasRequestInputs || t.result.source.hasRequestInputs,
+        hasResponseOutputs: head.source.hasResponseOutputs || t.result.source.hasResponseOutputs,
+        timeBaseNs: headBase ?? tailBase,
+      },
+      bytes: size,
+      experiments: head.experiment.index + t.result.experiments,
+      requests: head.requests + t.result.requests,
+    };
+    return { set, result };
+  } finally {
+    await worker.terminate();
+  }
+}
+
+function inputError(e: Record<string, unknown>): InputError {
+  const err = new InputError(
+    e.code as 'PALENS_INPUT_SYNTAX',
+    String(e.message),
+    {
+      ...(typeof e.file === 'string' ? { file: e.file } : {}),
+      ...(typeof e.pointer === 'string' ? { pointer: e.pointer } : {}),
+      ...(typeof e.byteOffset === 'number' ? { byteOffset: e.byteOffset } : {}),
+    },
+    typeof e.hint === 'string' ? e.hint : undefined,
+  );
+  return err;
+}
+
+/** The tail counts experiments and requests from the cut; give its pointer the file's numbering. */
+function shiftError(e: InputError, headExperiment: number, headRequests: number): InputError {
+  const pointer = e.pointer?.replace(/^\/experiments\/(\d+)(\/requests\/(\d+))?/, (_m, exp: string, req?: string, reqIndex?: string) => {
+    const k = Number(exp);
+    const global = headExperiment + k;
+    if (req === undefined) return `/experiments/${global}`;
+    const r = k === 0 ? headRequests + Number(reqIndex) : Number(reqIndex);
+    return `/experiments/${global}/requests/${r}`;
+  });
+  return new InputError(
+    e.code as 'PALENS_INPUT_SYNTAX',
+    e.message,
+    {
+      ...(e.file === undefined ? {} : { file: e.file }),
+      ...(pointer === undefined ? {} : { pointer }),
+      ...(e.byteOffset === undefined ? {} : { byteOffset: e.byteOffset }),
+    },
+    e.hint,
+  );
+}

@@ -137,12 +137,7 @@ export class ExactSample implements Sample {
   }
 
   private addSlow(v: number, key: number): void {
-    if (!this.integers) {
-      // Neumaier's compensated sum: inter-token latencies are not integers.
-      const t = this.floatSum + v;
-      this.floatCompensation += Math.abs(this.floatSum) >= Math.abs(v) ? this.floatSum - t + v : v - t + this.floatSum;
-      this.floatSum = t;
-    }
+    if (!this.integers) this.addToFloatSum(v);
     this.insert(v, key);
   }
 
@@ -218,11 +213,15 @@ export class ExactSample implements Sample {
       }
     }
     this.n += s.n;
-    for (const v of [s.floatSum, s.floatCompensation]) {
-      const t = this.floatSum + v;
-      this.floatCompensation += Math.abs(this.floatSum) >= Math.abs(v) ? this.floatSum - t + v : v - t + this.floatSum;
-      this.floatSum = t;
-    }
+    this.addToFloatSum(s.floatSum);
+    this.addToFloatSum(s.floatCompensation);
+  }
+
+  /** Neumaier's compensated sum, for samples that are not integers (inter-token latency). */
+  private addToFloatSum(v: number): void {
+    const t = this.floatSum + v;
+    this.floatCompensation += Math.abs(this.floatSum) >= Math.abs(v) ? this.floatSum - t + v : v - t + this.floatSum;
+    this.floatSum = t;
   }
 
   /** Buckets in ascending order of value. */

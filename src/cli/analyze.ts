@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { analyzeFiles, type Analysis } from '../analysis.js';
+import { analyzeFiles, analyzeSweep, type Analysis } from '../analysis.js';
+import { LENGTH_MEASURES, type LengthBy } from '../sweep/length.js';
+import { renderHtml } from '../report/html.js';
+import { expandFiles } from './files.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
 import { DEFAULT_PERCENTILES } from '../metrics/distribution.js';
 import { renderCsv } from '../report/csv.js';
@@ -25,6 +28,15 @@ export function analyzeOptions(y: Argv): Argv {
       default: 2,
       describe: 'threads for one large uncompressed file (1 or 2): the file is cut between two requests near its middle',
     })
+    .option('sweep', {
+      type: 'boolean',
+      default: false,
+      describe: 'group every request of every file by prompt length; fit TTFT and token-to-token latency against it',
+    })
+    .option('length-by', { choices: LENGTH_MEASURES, describe: 'prompt length measure for --sweep (default: meta with sidecars, else tokens with --tokenizer, else words)' })
+    .option('tokenizer', { type: 'string', describe: 'a local Hugging Face tokenizer.json, or a folder holding one (never downloaded)' })
+    .option('bucket', { type: 'number', describe: 'round prompt lengths to the nearest multiple of N' })
+    .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to FILE' })
     .option('keep-empty-responses', {
       type: 'boolean',
       default: false,
@@ -33,7 +45,8 @@ export function analyzeOptions(y: Argv): Argv {
     .example('$0 analyze profile_export.json', 'report TTFT and token-to-token latency per experiment')
     .example('$0 analyze export.json.gz -f json -o analysis.json', 'machine-readable output (schemas/analysis.schema.json)')
     .example('$0 analyze export.json -p 50,90,99,99.9 --experiment 0', 'chosen percentiles, first load level only')
-    .example('$0 analyze export.json -f csv | column -s, -t', 'one row per experiment × metric');
+    .example('$0 analyze export.json -f csv | column -s, -t', 'one row per experiment × metric')
+    .example("$0 analyze --sweep 'results/*.json' --tokenizer ./tokenizer.json --html sweep.html", 'TTFT and token-to-token latency against prompt length, with fits and charts');
 }
 
 export interface AnalyzeCliOptions {
@@ -44,6 +57,11 @@ export interface AnalyzeCliOptions {
   percentiles: number[];
   keepEmptyResponses: boolean;
   threads: number;
+  sweep: boolean;
+  lengthBy: LengthBy | undefined;
+  tokenizer: string | undefined;
+  bucket: number | undefined;
+  html: string | undefined;
   color: boolean | undefined;
 }
 
@@ -68,6 +86,14 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
   percentiles.sort((a, b) => a - b);
   const threads = Number(raw.threads ?? 2);
   if (threads !== 1 && threads !== 2) issues.push(`--threads: expected 1 or 2, got ${String(raw.threads)}`);
+  const sweep = Boolean(raw.sweep);
+  const bucket = raw.bucket === undefined ? undefined : Number(raw.bucket);
+  if (bucket !== undefined && !(Number.isInteger(bucket) && bucket > 0)) issues.push(`--bucket: expected a positive integer, got ${String(raw.bucket)}`);
+  for (const flag of ['length-by', 'tokenizer', 'bucket'] as const) {
+    if (!sweep && raw[flag] !== undefined) issues.push(`--${flag} goes with --sweep`);
+  }
+  if (sweep && raw.experiment !== undefined && String(raw.experiment) !== 'all') issues.push('--experiment does not go with --sweep (a sweep pools every experiment)');
+  if (raw['length-by'] === 'tokens' && raw.tokenizer === undefined) issues.push('--length-by tokens needs --tokenizer PATH');
   if (issues.length > 0) return issues;
   return {
     files,
@@ -77,6 +103,11 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
     percentiles,
     keepEmptyResponses: Boolean(raw['keep-empty-responses']),
     threads,
+    sweep,
+    lengthBy: raw['length-by'] as LengthBy | undefined,
+    tokenizer: raw.tokenizer === undefined ? undefined : String(raw.tokenizer),
+    bucket,
+    html: raw.html === undefined ? undefined : String(raw.html),
     color: raw.color === undefined ? undefined : Boolean(raw.color),
   };
 }
@@ -87,13 +118,25 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
   const progress = await byteProgress(io);
   let analysis: Analysis;
   try {
-    analysis = await analyzeFiles(opts.files, {
-      experiment: opts.experiment,
-      percentiles: opts.percentiles,
-      keepEmptyResponses: opts.keepEmptyResponses,
-      threads: opts.threads,
-      onProgress: (file, read, total) => progress.update(file, read, total),
-    });
+    if (opts.sweep) {
+      const files = await expandFiles(opts.files, '--sweep');
+      analysis = await analyzeSweep(files, {
+        percentiles: opts.percentiles,
+        keepEmptyResponses: opts.keepEmptyResponses,
+        threads: opts.threads,
+        ...(opts.lengthBy === undefined ? {} : { lengthBy: opts.lengthBy }),
+        ...(opts.tokenizer === undefined ? {} : { tokenizer: opts.tokenizer }),
+        ...(opts.bucket === undefined ? {} : { bucket: opts.bucket }),
+      });
+    } else {
+      analysis = await analyzeFiles(opts.files, {
+        experiment: opts.experiment,
+        percentiles: opts.percentiles,
+        keepEmptyResponses: opts.keepEmptyResponses,
+        threads: opts.threads,
+        onProgress: (file, read, total) => progress.update(file, read, total),
+      });
+    }
   } finally {
     progress.stop();
   }
@@ -104,13 +147,21 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
       : opts.format === 'csv'
         ? renderCsv(analysis)
         : renderTable(analysis, makeChalk(colorLevel(opts.color, io.env, toFile ? false : io.stdoutIsTTY)));
+  if (opts.html !== undefined) {
+    await writeReport(opts.html, renderHtml(analysis));
+    io.stderr.write(`palens: wrote ${opts.html}\n`);
+  }
   if (toFile) {
-    try {
-      await writeFile(opts.out!, text);
-    } catch (e) {
-      throw new IoError(`cannot write the report (${(e as Error).message})`, opts.out!, e);
-    }
+    await writeReport(opts.out!, text);
     io.stderr.write(`palens: wrote ${opts.out}\n`);
   } else io.stdout.write(text);
   return EXIT.ok;
+}
+
+async function writeReport(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (e) {
+    throw new IoError(`cannot write the report (${(e as Error).message})`, file, e);
+  }
 }

@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { EXIT, PalensError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand, analyzeOptions } from './analyze.js';
+import { compareCommand, compareOptions } from './compare.js';
 import type { CliIo } from './io.js';
 import { validateCommand, validateOptions } from './validate.js';
 
@@ -17,9 +18,10 @@ function parser(args: readonly string[]): Argv {
     .usage('$0 <command> [options]\n\nHow an LLM server\'s latency depends on prompt length, from perf_analyzer profile exports.')
     .command('analyze <files..>', 'TTFT, token-to-token and inter-token latency distributions per experiment', analyzeOptions)
     .command('validate <files..>', 'check profile exports against the schema, listing every problem', validateOptions)
+    .command('compare <a> <b>', 'B against A: differences with bootstrap intervals, and a regression gate', compareOptions)
     .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal and NO_COLOR is unset)' })
     .option('debug', { type: 'boolean', hidden: true })
-    .demandCommand(1, 'name a command: analyze or validate')
+    .demandCommand(1, 'name a command: analyze, validate or compare')
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -62,6 +64,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     const command = String((argv._ as unknown[])[0]);
     if (command === 'analyze') return await analyzeCommand(argv, io);
     if (command === 'validate') return await validateCommand(argv, io);
+    if (command === 'compare') return await compareCommand(argv, io);
     throw new UsageError(`unknown command ${command}`);
   } catch (e) {
     return report(e, io, debug);

@@ -182,6 +182,7 @@ export class ProfileParser {
     responseEmpty: null,
     promptWords: -1,
     promptChars: -1,
+    promptText: null,
   };
 
   // Results of the last scanned number / string / output object.
@@ -637,6 +638,7 @@ export class ProfileParser {
       r.responseCount = this.respCount;
       r.responseNs = this.respNs;
       r.responseEmpty = this.outCount >= 0 ? this.respEmpty : null;
+      r.promptText = this.promptText;
       if (this.promptText !== null) {
         r.promptWords = countWords(this.promptText);
         r.promptChars = countChars(this.promptText);

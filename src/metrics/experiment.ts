@@ -109,7 +109,8 @@ export class ExperimentAccumulator {
 
   constructor(private readonly options: MetricOptions) {}
 
-  add(r: RequestRecord): void {
+  /** Adds one request; returns its time to first token in ns, or NaN when it failed. */
+  add(r: RequestRecord): number {
     this.total++;
     if (r.sendNs < this.firstSend) this.firstSend = r.sendNs;
     const flags = r.responseEmpty;
@@ -137,18 +138,20 @@ export class ExperimentAccumulator {
     }
     if (r.responseCount === 0) {
       this.noResponse++;
-      return;
+      return NaN;
     }
     if (n === 0) {
       this.onlyEmpty++;
-      return;
+      return NaN;
     }
     this.completed++;
-    this.ttft.add(first - r.sendNs);
+    const ttft = first - r.sendNs;
+    this.ttft.add(ttft);
     this.latency.add(prev - r.sendNs);
     this.outputs.add(n);
     if (n > 1) this.itl.add((prev - first) / (n - 1));
     if (prev > this.lastResponse) this.lastResponse = prev;
+    return ttft;
   }
 
   snapshot(): AccumulatorState {

@@ -74,7 +74,8 @@ class Bucket {
 }
 
 export class ExactSample implements Sample {
-  private readonly direct: (Bucket | undefined)[] = new Array<Bucket | undefined>(DIRECT_KEYS);
+  /** Buckets by key below DIRECT_KEYS, made on first use (a sweep holds many small samples). */
+  private direct: (Bucket | undefined)[] | null = null;
   private readonly far = new Map<number, Bucket>();
   /**
    * Integer values below 2^32 first land here, appended in order (cheap, cache-friendly); a short
@@ -117,7 +118,7 @@ export class ExactSample implements Sample {
 
   /** Moves staged values into their buckets. */
   private flushStage(): void {
-    const direct = this.direct;
+    const direct = (this.direct ??= new Array<Bucket | undefined>(DIRECT_KEYS));
     const stage = this.stage;
     for (let k = 0; k < this.stageN; k++) {
       const v = stage[k]!;
@@ -142,10 +143,11 @@ export class ExactSample implements Sample {
   }
 
   private bucket(key: number): Bucket {
-    let b = key < DIRECT_KEYS ? this.direct[key] : this.far.get(key);
+    const direct = (this.direct ??= new Array<Bucket | undefined>(DIRECT_KEYS));
+    let b = key < DIRECT_KEYS ? direct[key] : this.far.get(key);
     if (b === undefined) {
       b = new Bucket(key);
-      if (key < DIRECT_KEYS) this.direct[key] = b;
+      if (key < DIRECT_KEYS) direct[key] = b;
       else this.far.set(key, b);
     }
     return b;
@@ -227,9 +229,11 @@ export class ExactSample implements Sample {
   /** Buckets in ascending order of value. */
   private buckets(): Bucket[] {
     const out: Bucket[] = [];
-    for (let key = 0; key < DIRECT_KEYS; key++) {
-      const b = this.direct[key];
-      if (b !== undefined) out.push(b);
+    if (this.direct !== null) {
+      for (let key = 0; key < DIRECT_KEYS; key++) {
+        const b = this.direct[key];
+        if (b !== undefined) out.push(b);
+      }
     }
     for (const key of [...this.far.keys()].sort((a, c) => a - c)) out.push(this.far.get(key)!);
     return out;

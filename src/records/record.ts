@@ -25,6 +25,8 @@ export interface RequestRecord {
   promptWords: number;
   /** Prompt length in Unicode code points, or -1 when the prompt is unknown. */
   promptChars: number;
+  /** The prompt text when the source carries it (for token counts), else null. */
+  promptText: string | null;
 }
 
 /** How an experiment (one load level) was run, as the source describes it. */

@@ -12,7 +12,23 @@ export function csvColumns(percentiles: readonly number[]): string[] {
   return [...CSV_FIXED_COLUMNS, ...percentiles.map(percentileKey), 'value'];
 }
 
+export const SWEEP_CSV_FIXED_COLUMNS = ['length', 'length_unit', 'metric', 'unit', 'count', 'mean', 'std', 'min', 'max'] as const;
+
+/** A sweep as CSV: one row per prompt length × metric. */
+function renderSweepCsv(a: Analysis): string {
+  const s = a.sweep!;
+  const pKeys = a.options.percentiles.map(percentileKey);
+  const lines = [[...SWEEP_CSV_FIXED_COLUMNS, ...pKeys].join(',')];
+  for (const p of s.points) {
+    for (const [name, d] of Object.entries(p.metrics)) {
+      lines.push(row([p.length, s.unit, name, d.unit, d.count, d.mean, d.std, d.min, d.max, ...pKeys.map((k) => d.percentiles[k] ?? null)]));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function renderCsv(a: Analysis): string {
+  if (a.sweep) return renderSweepCsv(a);
   const columns = csvColumns(a.options.percentiles);
   const lines = [columns.join(',')];
   const pKeys = a.options.percentiles.map(percentileKey);

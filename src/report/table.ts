@@ -3,6 +3,8 @@ import type { ChalkInstance } from 'chalk';
 import type { Analysis, FileExperiment, InputSummary } from '../analysis.js';
 import type { Distribution } from '../metrics/distribution.js';
 import { percentileKey } from '../metrics/distribution.js';
+import type { SweepSummary } from '../sweep/sweep.js';
+import { fitLines } from './fit-lines.js';
 import { bytes, duration, grouped, ms, pythonFloat } from './numbers.js';
 
 interface Column {
@@ -13,7 +15,8 @@ interface Column {
 
 export function renderTable(a: Analysis, c: ChalkInstance): string {
   const out: string[] = [];
-  for (const input of a.inputs) out.push(c.bold(`palens analyze · ${input.file}`) + c.dim(` · ${describeInput(input)}`));
+  if (a.sweep) out.push(...sweepBlock(a.sweep, a, c));
+  else for (const input of a.inputs) out.push(c.bold(`palens analyze · ${input.file}`) + c.dim(` · ${describeInput(input)}`));
   for (const e of a.experiments) {
     out.push('');
     out.push(...experimentBlock(e, a, c));
@@ -86,5 +89,41 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): stri
   const t2t = e.metrics.token_to_token_latency.mean;
   lines.push(`  Average time to first token: ${ttft === null ? 'None' : pythonFloat(ttft / 1e9)} s`);
   lines.push(`  Average token-to-token latency: ${t2t === null ? 'None' : pythonFloat(t2t / 1e9)} s`);
+  return lines;
+}
+
+function sweepBlock(s: SweepSummary, a: Analysis, c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const total = a.inputs.reduce((n, i) => n + i.bytes, 0);
+  lines.push(c.bold(`palens analyze --sweep · ${a.inputs.length} file${a.inputs.length === 1 ? '' : 's'}`) + c.dim(` · ${bytes(total)}`));
+  const by = `length by ${s.length_by}${s.tokenizer ? ` (${s.tokenizer})` : ''}${s.bucket ? `, bucketed to ${s.bucket}` : ''}`;
+  lines.push(`  ${by} · requests ${grouped(s.requests)} · ${s.points.length} lengths${s.requests_without_length ? ` · ${grouped(s.requests_without_length)} without a length` : ''}`);
+  lines.push('');
+  const at = (d: Distribution, p: number): number | null => d.percentiles[percentileKey(p)] ?? null;
+  const header = [`length (${s.unit})`, 'n', 'failed', 'TTFT mean', 'p50', 'p90', 'p99', 't2t mean', 'p50', 'p99', 'ITL mean', 'latency mean'];
+  const rows = s.points.map((p) => {
+    const t = p.metrics.time_to_first_token;
+    const g = p.metrics.token_to_token_latency;
+    return [
+      String(p.length),
+      grouped(p.requests.total),
+      grouped(p.requests.failed),
+      ms(t.mean),
+      ms(at(t, 50)),
+      ms(at(t, 90)),
+      ms(at(t, 99)),
+      ms(g.mean),
+      ms(at(g, 50)),
+      ms(at(g, 99)),
+      ms(p.metrics.inter_token_latency.mean),
+      ms(p.metrics.request_latency.mean),
+    ];
+  });
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
+  lines.push(c.dim('  ' + header.map((h, j) => h.padStart(widths[j]!)).join('  ')));
+  for (const r of rows) lines.push('  ' + r.map((v, j) => v.padStart(widths[j]!)).join('  '));
+  lines.push(c.dim('  (times in ms; TTFT = time to first token, t2t = token-to-token latency, ITL = inter-token latency)'));
+  lines.push('');
+  for (const l of fitLines(s)) lines.push(`  ${c.cyan(l)}`);
   return lines;
 }

@@ -1,0 +1,167 @@
+import { writeFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { ANALYSIS_SCHEMA_VERSION } from '../analysis.js';
+import { type ComparedMetric, COMPARED_METRICS, compareSides, type GroupComparison, RESERVOIR } from '../compare/compare.js';
+import { CompareSink } from '../compare/sink.js';
+import type { Statistic } from '../compare/bootstrap.js';
+import { EXIT, IoError, UsageError } from '../errors.js';
+import { hasSidecar, readSidecarLengths } from '../export/sidecar.js';
+import { readExport } from '../export/reader.js';
+import { tokenizerFor } from '../export/sweep-job.js';
+import { LENGTH_MEASURES, type LengthBy, measure } from '../sweep/length.js';
+import { VERSION } from '../version.js';
+import { colorLevel, makeChalk } from './color.js';
+import { expandFiles } from './files.js';
+import type { CliIo } from './io.js';
+
+export function compareOptions(y: Argv): Argv {
+  return y
+    .positional('a', { type: 'string', describe: 'the baseline: an export, or a quoted glob of exports with --sweep' })
+    .positional('b', { type: 'string', describe: 'the candidate, the same way' })
+    .option('sweep', { type: 'boolean', default: false, describe: 'compare per prompt length across sets of exports' })
+    .option('length-by', { choices: LENGTH_MEASURES, describe: 'prompt length measure for --sweep' })
+    .option('tokenizer', { type: 'string', describe: 'a local tokenizer.json for --length-by tokens' })
+    .option('bucket', { type: 'number', describe: 'round prompt lengths to the nearest multiple of N' })
+    .option('fail-if-slower', { type: 'number', describe: 'exit 1 when B is slower than A by more than PCT percent, with the 95% interval above zero' })
+    .option('metric', { type: 'string', array: true, choices: COMPARED_METRICS, describe: 'metrics the gate checks (default: time_to_first_token and token_to_token_latency)' })
+    .option('stat', { choices: ['mean', 'p50', 'p99'] as const, default: 'mean' as const, describe: 'statistic the gate checks' })
+    .option('bootstrap', { type: 'number', default: 1000, describe: 'bootstrap rounds for the intervals' })
+    .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (same seed, same intervals)' })
+    .option('keep-empty-responses', { type: 'boolean', default: false, describe: 'keep empty responses in every metric' })
+    .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
+    .option('out', { alias: 'o', type: 'string', describe: 'write the comparison to FILE' })
+    .example('$0 compare before.json after.json', 'B − A per experiment with 95% intervals')
+    .example("$0 compare --sweep 'base/*.json' 'new/*.json' --fail-if-slower 5", 'a CI gate: exit 1 on a >5% slowdown that the interval confirms');
+}
+
+async function readSide(label: string, arg: string, sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<string[]> {
+  const files = await expandFiles([arg], label);
+  if (!sweep && files.length !== 1) throw new UsageError(`${label}: ${files.length} files; without --sweep each side is one export`);
+  const counter = by === 'tokens' && tokenizer !== null ? await tokenizerFor(tokenizer) : null;
+  for (const file of files) {
+    if (sweep) {
+      const meta = by === 'meta' ? await readSidecarLengths(file) : null;
+      const m = measure(by!, { bucket, meta, ...(counter === null ? {} : { countTokens: (t: string) => counter.count(t) }) });
+      sink.groupBy((r) => m.of(r));
+    }
+    await readExport(file, sink, { failFast: true });
+  }
+  return files;
+}
+
+export async function compareCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
+  const issues: string[] = [];
+  const sweep = Boolean(raw.sweep);
+  const rounds = Number(raw.bootstrap);
+  if (!Number.isInteger(rounds) || rounds < 100) issues.push(`--bootstrap: expected an integer of at least 100, got ${String(raw.bootstrap)}`);
+  const pct = raw['fail-if-slower'] === undefined ? null : Number(raw['fail-if-slower']);
+  if (pct !== null && !(pct >= 0)) issues.push(`--fail-if-slower: expected a percentage ≥ 0, got ${String(raw['fail-if-slower'])}`);
+  if (!sweep) for (const flag of ['length-by', 'tokenizer', 'bucket'] as const) if (raw[flag] !== undefined) issues.push(`--${flag} goes with --sweep`);
+  if (raw.metric !== undefined && pct === null) issues.push('--metric goes with --fail-if-slower');
+  const bucket = raw.bucket === undefined ? null : Number(raw.bucket);
+  if (bucket !== null && !(Number.isInteger(bucket) && bucket > 0)) issues.push(`--bucket: expected a positive integer, got ${String(raw.bucket)}`);
+  if (raw['length-by'] === 'tokens' && raw.tokenizer === undefined) issues.push('--length-by tokens needs --tokenizer PATH');
+  if (issues.length > 0) throw new UsageError(issues.join('; '));
+
+  const a = String(raw.a);
+  const b = String(raw.b);
+  const tokenizer = raw.tokenizer === undefined ? null : String(raw.tokenizer);
+  let by: LengthBy | null = null;
+  if (sweep) {
+    const all = [...(await expandFiles([a], 'A')), ...(await expandFiles([b], 'B'))];
+    by = (raw['length-by'] as LengthBy | undefined) ?? (all.every(hasSidecar) ? 'meta' : tokenizer !== null ? 'tokens' : 'words');
+  }
+  const metricOptions = { keepEmptyResponses: Boolean(raw['keep-empty-responses']), percentiles: [50, 99] };
+  const seed = Number(raw.seed);
+  const sinkA = new CompareSink(metricOptions, seed);
+  const sinkB = new CompareSink(metricOptions, seed + 1);
+  const filesA = await readSide('A', a, sweep, by, tokenizer, bucket, sinkA);
+  const filesB = await readSide('B', b, sweep, by, tokenizer, bucket, sinkB);
+  const statistic = raw.stat as Statistic;
+  const gateMetrics = (raw.metric as ComparedMetric[] | undefined) ?? ['time_to_first_token', 'token_to_token_latency'];
+  const result = compareSides(sinkA, sinkB, {
+    rounds,
+    seed,
+    gate: pct === null ? null : { thresholdPercent: pct, statistic, metrics: gateMetrics },
+  });
+  const warnings: string[] = [];
+  const kind = sweep ? 'prompt length' : 'experiment';
+  if (result.groups.length === 0) warnings.push(`no ${kind} is in both A and B`);
+  if (result.onlyA.length > 0) warnings.push(`${kind}s only in A: ${result.onlyA.join(', ')}`);
+  if (result.onlyB.length > 0) warnings.push(`${kind}s only in B: ${result.onlyB.join(', ')}`);
+  for (const [side, sink] of [['A', sinkA], ['B', sinkB]] as const) {
+    if (sink.unknown > 0) warnings.push(`${side}: ${sink.unknown} requests without a known prompt length left out`);
+  }
+
+  const doc = {
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    tool: { name: 'palens' as const, version: VERSION },
+    a: filesA,
+    b: filesB,
+    grouping: sweep ? ('length' as const) : ('experiment' as const),
+    length_by: by,
+    bootstrap: { rounds, seed, gap_reservoir: RESERVOIR },
+    groups: result.groups,
+    only_in_a: result.onlyA,
+    only_in_b: result.onlyB,
+    gate: result.gate,
+    warnings,
+  };
+  const text = raw.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderComparison(doc, makeChalk(colorLevel(raw.color as boolean | undefined, io.env, raw.out === undefined && io.stdoutIsTTY)));
+  if (raw.out !== undefined) {
+    try {
+      await writeFile(String(raw.out), text);
+    } catch (e) {
+      throw new IoError(`cannot write the comparison (${(e as Error).message})`, String(raw.out), e);
+    }
+    io.stderr.write(`palens: wrote ${String(raw.out)}\n`);
+  } else io.stdout.write(text);
+  if (result.gate !== null && result.gate.failures.length > 0) {
+    for (const f of result.gate.failures) {
+      io.stderr.write(`palens: slower: ${kind} ${f.key}: ${f.metric} ${statistic} +${(f.relative * 100).toFixed(2)}% (> ${pct}%, 95% interval from +${(f.ci_low_ns / 1e6).toFixed(3)} ms)\n`);
+    }
+    return EXIT.invalid;
+  }
+  return EXIT.ok;
+}
+
+interface ComparisonDoc {
+  a: string[];
+  b: string[];
+  grouping: 'length' | 'experiment';
+  groups: GroupComparison[];
+  gate: ReturnType<typeof compareSides>['gate'];
+  warnings: string[];
+  bootstrap: { rounds: number };
+}
+
+function renderComparison(d: ComparisonDoc, c: ReturnType<typeof makeChalk>): string {
+  const out: string[] = [];
+  out.push(c.bold(`palens compare · A ${d.a.length === 1 ? d.a[0] : `${d.a.length} files`} → B ${d.b.length === 1 ? d.b[0] : `${d.b.length} files`}`));
+  out.push(c.dim(`  B − A per ${d.grouping === 'length' ? 'prompt length' : 'experiment'}; [95% bootstrap interval, ${d.bootstrap.rounds} rounds]; times in ms`));
+  const msv = (v: number | null): string => (v === null ? '–' : (v / 1e6).toFixed(3));
+  const rel = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}%`);
+  for (const g of d.groups) {
+    out.push('');
+    out.push(c.cyan(d.grouping === 'length' ? `length ${g.key}` : `experiment ${g.key}`));
+    for (const m of g.metrics) {
+      const cells = (['mean', 'p50', 'p99'] as const).map((s) => {
+        const x = m[s];
+        const text = `${s} ${msv(x.a)} → ${msv(x.b)} ${rel(x.relative)} [${msv(x.ci_low_ns)}, ${msv(x.ci_high_ns)}]`;
+        const significant = x.ci_low_ns !== null && x.ci_high_ns !== null && (x.ci_low_ns > 0 || x.ci_high_ns < 0);
+        return significant ? (x.ci_low_ns! > 0 ? c.red(text) : c.green(text)) : text;
+      });
+      out.push(`  ${m.metric.padEnd(24)} ${cells.join('   ')}`);
+    }
+  }
+  if (d.gate !== null) {
+    out.push('');
+    out.push(
+      d.gate.failures.length === 0
+        ? c.green(`gate: no ${d.gate.metrics.join(' / ')} ${d.gate.statistic} slower by more than ${d.gate.threshold_percent}%`)
+        : c.red(`gate: ${d.gate.failures.length} slower by more than ${d.gate.threshold_percent}%`),
+    );
+  }
+  for (const w of d.warnings) out.push(c.yellow(`warning: ${w}`));
+  return out.join('\n') + '\n';
+}

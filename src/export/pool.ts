@@ -1,0 +1,84 @@
+/**
+ * Sweeps over many files use every core: a small pool of worker threads, each reading whole
+ * files (export/sweep-worker.ts) while the main thread merges their results. Results are merged
+ * in file order, so the output does not depend on which worker finished first.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { InputError, IoError, type PalensError, UsageError } from '../errors.js';
+import type { SweepState } from '../sweep/sweep.js';
+import type { ReadResult } from './reader.js';
+import type { SweepJobOptions } from './sweep-job.js';
+
+export interface FileOutcome {
+  result: ReadResult;
+  state: SweepState;
+}
+
+type Message =
+  | { id: number; kind: 'done'; result: ReadResult; state: SweepState }
+  | { id: number; kind: 'palens-error'; error: Record<string, unknown> }
+  | { id: number; kind: 'crash'; message: string };
+
+/** Reads `files` on `threads` workers; calls `onFile` in file order. Throws the first file's error. */
+export async function sweepInPool(
+  files: readonly string[],
+  options: SweepJobOptions,
+  threads: number,
+  onFile: (index: number, outcome: FileOutcome) => void,
+): Promise<void> {
+  const n = Math.max(1, Math.min(threads, files.length, availableParallelism()));
+  const workers = Array.from({ length: n }, () => new Worker(new URL('./sweep-worker.js', import.meta.url)));
+  const outcomes = new Map<number, FileOutcome | PalensError | Error>();
+  let next = 0;
+  let delivered = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const deliver = (): void => {
+        while (outcomes.has(delivered)) {
+          const o = outcomes.get(delivered)!;
+          outcomes.delete(delivered);
+          if (o instanceof Error) {
+            reject(o);
+            return;
+          }
+          onFile(delivered, o);
+          delivered++;
+        }
+        if (delivered === files.length) resolve();
+      };
+      const feed = (w: Worker): void => {
+        if (next < files.length) {
+          const id = next++;
+          w.postMessage({ id, file: files[id], options });
+        }
+      };
+      for (const w of workers) {
+        w.on('message', (m: Message) => {
+          if (m.kind === 'done') outcomes.set(m.id, { result: m.result, state: m.state });
+          else if (m.kind === 'palens-error') outcomes.set(m.id, rebuild(m.error));
+          else outcomes.set(m.id, new Error(`sweep worker: ${m.message}`));
+          feed(w);
+          deliver();
+        });
+        w.on('error', reject);
+        feed(w);
+      }
+      if (files.length === 0) resolve();
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function rebuild(e: Record<string, unknown>): PalensError {
+  const where = {
+    ...(typeof e.file === 'string' ? { file: e.file } : {}),
+    ...(typeof e.pointer === 'string' ? { pointer: e.pointer } : {}),
+    ...(typeof e.byteOffset === 'number' ? { byteOffset: e.byteOffset } : {}),
+  };
+  const hint = typeof e.hint === 'string' ? e.hint : undefined;
+  if (e.name === 'IoError') return new IoError(String(e.message), where.file ?? '');
+  if (e.name === 'UsageError') return new UsageError(String(e.message), hint);
+  return new InputError(e.code as 'PALENS_INPUT_SYNTAX', String(e.message), where, hint);
+}

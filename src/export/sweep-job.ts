@@ -1,0 +1,42 @@
+/**
+ * One file of a sweep: read it into a SweepSink with the file's own length measure. Runs in the
+ * main thread or in a pool worker (export/sweep-worker.ts); both call this.
+ */
+import type { MetricOptions } from '../metrics/experiment.js';
+import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
+import { type LengthBy, measure } from '../sweep/length.js';
+import { SweepSink } from '../sweep/sweep.js';
+import { readExport, type ReadResult } from './reader.js';
+import { readSidecarLengths } from './sidecar.js';
+
+export interface SweepJobOptions {
+  by: LengthBy;
+  bucket: number | null;
+  tokenizer: string | null;
+  metrics: MetricOptions;
+}
+
+const tokenizers = new Map<string, Promise<TokenCounter>>();
+
+/** Loads a tokenizer once per thread. */
+export function tokenizerFor(path: string): Promise<TokenCounter> {
+  let t = tokenizers.get(path);
+  if (t === undefined) {
+    t = loadTokenizer(path);
+    tokenizers.set(path, t);
+  }
+  return t;
+}
+
+export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOptions): Promise<ReadResult> {
+  const tokenizer = o.by === 'tokens' && o.tokenizer !== null ? await tokenizerFor(o.tokenizer) : null;
+  const meta = o.by === 'meta' ? await readSidecarLengths(file) : null;
+  sink.useMeasure(
+    measure(o.by, {
+      bucket: o.bucket,
+      meta,
+      ...(tokenizer === null ? {} : { countTokens: (text: string) => tokenizer.count(text) }),
+    }),
+  );
+  return readExport(file, sink, { failFast: true });
+}

@@ -1,0 +1,30 @@
+import type { SweepSummary } from '../sweep/sweep.js';
+
+/** The fitted laws in words, shared with the text table. */
+export function fitLines(s: SweepSummary): string[] {
+  const u = s.unit;
+  const out: string[] = [];
+  const t = s.fits.time_to_first_token;
+  if (t === null) out.push('TTFT: no fit (needs requests at two or more prompt lengths)');
+  else {
+    const rate = t.prefill_units_per_s === null ? '' : `, prefill ${Math.round(t.prefill_units_per_s).toLocaleString('en-US')} ${u}/s`;
+    out.push(
+      `TTFT ≈ ${(t.intercept_ns / 1e6).toFixed(3)} ms + ${(t.slope_ns_per_unit / 1e3).toFixed(3)} µs × ${u}   (R² ${t.r2.toFixed(4)}, residual spread ${(t.residual_std_ns / 1e6).toFixed(3)} ms${rate})`,
+    );
+    if (t.quadratic !== null && t.quadratic_preferred) {
+      const q = t.quadratic;
+      out.push(
+        `TTFT ≈ ${(q.intercept_ns / 1e6).toFixed(3)} ms + ${(q.slope_ns_per_unit / 1e3).toFixed(3)} µs × ${u} + ${q.quadratic_ns_per_unit2.toPrecision(3)} ns × ${u}²   (R² ${q.r2.toFixed(4)}; the quadratic term matters)`,
+      );
+    }
+  }
+  const d = s.fits.token_to_token_latency;
+  if (d === null) out.push('token-to-token: no fit (needs gaps at two or more prompt lengths)');
+  else {
+    const pct = d.growth_percent_per_1000_units === null ? '' : ` (${d.growth_percent_per_1000_units >= 0 ? '+' : ''}${d.growth_percent_per_1000_units.toFixed(2)}%)`;
+    out.push(
+      `token-to-token ≈ ${(d.intercept_ns / 1e6).toFixed(3)} ms + ${d.slope_ns_per_unit.toPrecision(3)} ns × ${u}   (R² ${d.r2.toFixed(4)}): ${d.growth_ns_per_1000_units >= 0 ? '+' : ''}${(d.growth_ns_per_1000_units / 1e6).toFixed(4)} ms${pct} per 1,000 ${u} of context`,
+    );
+  }
+  return out;
+}

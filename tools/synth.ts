@@ -25,10 +25,14 @@ export interface SynthOptions {
   /** TTFT = ttftBaseNs + ttftPerWordNs · words (+ jitter). */
   ttftBaseNs: number;
   ttftPerWordNs: number;
+  /** Adds ttftPerWord2Ns · words² (attention's quadratic prefill cost). */
+  ttftPerWord2Ns?: number;
   /** Gap between responses = gapNs (+ jitter). */
   gapNs: number;
   /** Uniform jitter in [0, jitterNs) added to every TTFT and gap. */
   jitterNs: number;
+  /** Centre the jitter on zero ([−jitterNs/2, jitterNs/2)), so means follow the law exactly. */
+  centeredJitter?: boolean;
   /** Append an empty final response (a decoupled model's null final) to every request. */
   emptyFinal: boolean;
   /** Requests that get no response at all, by index within an experiment. */
@@ -164,9 +168,10 @@ export async function writeSyntheticExport(file: string, o: SynthOptions): Promi
       const outputs: string[] = [];
       const t = send.copy();
       if (!failed) {
-        t.advance(Math.round(o.ttftBaseNs + o.ttftPerWordNs * words + r() * o.jitterNs));
+        const jitter = (): number => (o.centeredJitter ? r() - 0.5 : r()) * o.jitterNs;
+        t.advance(Math.round(o.ttftBaseNs + o.ttftPerWordNs * words + (o.ttftPerWord2Ns ?? 0) * words * words + jitter()));
         for (let k = 0; k < o.responses; k++) {
-          if (k > 0) t.advance(Math.round(o.gapNs + r() * o.jitterNs));
+          if (k > 0) t.advance(Math.round(o.gapNs + jitter()));
           stamps.push(t.text());
           outputs.push(output(o.flavor, WORDS[(q + k) % WORDS.length]! + ' '));
         }

@@ -117,15 +117,19 @@ export function quadraticMatters(lin: LinearFit, quad: QuadraticFit): boolean {
 }
 
 /**
- * Indexes of outlying points by the modified z-score of their residuals
- * (0.6745·|r − median| / MAD > 3.5, Iglewicz and Hoaglin); none with fewer than 4 points.
+ * Indexes of outlying points: a residual that stands out from the others by its modified z-score
+ * (0.6745·|r − median| / MAD > 3.5, Iglewicz and Hoaglin) and is also more than four standard
+ * errors of its own point's mean from the fit, so that noise around a tight fit is not called an
+ * outlier. None with fewer than 4 points.
  */
-export function outliers(residuals: readonly number[]): number[] {
+export function outliers(residuals: readonly number[], standardErrors: readonly number[]): number[] {
   if (residuals.length < 4) return [];
   const mid = median([...residuals]);
   const mad = medianAbsoluteDeviation([...residuals]);
-  if (mad === 0) return residuals.flatMap((r, i) => (Math.abs(r - mid) > 1e-9 * Math.max(1, Math.abs(mid)) ? [i] : []));
-  return residuals.flatMap((r, i) => ((0.6745 * Math.abs(r - mid)) / mad > 3.5 ? [i] : []));
+  return residuals.flatMap((r, i) => {
+    const z = mad === 0 ? (r === mid ? 0 : Infinity) : (0.6745 * Math.abs(r - mid)) / mad;
+    return z > 3.5 && Math.abs(r) > 4 * standardErrors[i]! ? [i] : [];
+  });
 }
 
 function distinct(x: ArrayLike<number>): number {

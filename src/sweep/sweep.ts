@@ -171,6 +171,11 @@ export interface SweepDescription {
   tokenizer: string | null;
 }
 
+/** Standard error of a distribution's mean, std / √n. */
+function standardError(d: Distribution): number {
+  return d.count > 0 && d.std !== null ? d.std / Math.sqrt(d.count) : 0;
+}
+
 export function summarizeSweep(sink: SweepSink, d: SweepDescription): { sweep: SweepSummary; warnings: string[] } {
   const r = sink.result();
   const warnings: string[] = [];
@@ -214,7 +219,7 @@ export function summarizeSweep(sink: SweepSink, d: SweepDescription): { sweep: S
     const fitted = (x: number): number => (preferred && quad !== null ? quad.intercept + quad.slope * x + quad.quadratic * x * x : lin.intercept + lin.slope * x);
     const withTtft = points.filter((p) => p.metrics.time_to_first_token.mean !== null);
     const residuals = withTtft.map((p) => p.metrics.time_to_first_token.mean! - fitted(p.length));
-    for (const i of outliers(residuals)) outlying.push({ metric: 'time_to_first_token', length: withTtft[i]!.length, residual_ns: residuals[i]! });
+    for (const i of outliers(residuals, withTtft.map((p) => standardError(p.metrics.time_to_first_token)))) outlying.push({ metric: 'time_to_first_token', length: withTtft[i]!.length, residual_ns: residuals[i]! });
   }
 
   let decode: DecodeFit | null = null;
@@ -236,7 +241,7 @@ export function summarizeSweep(sink: SweepSink, d: SweepDescription): { sweep: S
       growth_percent_per_1000_units: dl.intercept > 0 ? (100 * dl.slope * 1000) / dl.intercept : null,
     };
     const residuals = withGaps.map((p) => p.metrics.token_to_token_latency.mean! - (dl.intercept + dl.slope * p.length));
-    for (const i of outliers(residuals)) outlying.push({ metric: 'token_to_token_latency', length: withGaps[i]!.length, residual_ns: residuals[i]! });
+    for (const i of outliers(residuals, withGaps.map((p) => standardError(p.metrics.token_to_token_latency)))) outlying.push({ metric: 'token_to_token_latency', length: withGaps[i]!.length, residual_ns: residuals[i]! });
   }
 
   const lengths = points.length;

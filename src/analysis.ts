@@ -173,10 +173,13 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
     }
   };
   if ((options.threads ?? 2) > 1 && files.length > 1) {
-    await sweepInPool(files, jobOptions, options.threads ?? 2, (_i, o) => {
-      sink.merge(o.state);
-      take(o.result);
-    });
+    await sweepInPool(
+      files,
+      jobOptions,
+      options.threads ?? 2,
+      (_i, result) => take(result),
+      (state) => sink.merge(state),
+    );
   } else {
     for (const file of files) take(await sweepFile(file, sink, jobOptions));
   }

@@ -6,6 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { seeded } from '../src/compare/bootstrap.js';
 
 export type Flavor = 'vllm' | 'vllm-legacy' | 'trtllm' | 'openai' | 'pa-2023';
 
@@ -48,17 +49,8 @@ const WORDS = (
   'to answer each prompt and how the time between tokens grows with the context it holds'
 ).split(' ');
 
-/** mulberry32: small, seeded, good enough for jitter. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1): the same generator as the bootstrap's. */
+export const rng = seeded;
 
 class Clock {
   sec: number;

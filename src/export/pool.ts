@@ -1,7 +1,9 @@
 /**
  * Sweeps over many files use every core: a small pool of worker threads, each reading whole
- * files (export/sweep-worker.ts) while the main thread merges their results. Results are merged
- * in file order, so the output does not depend on which worker finished first.
+ * files into its own accumulators (export/sweep-worker.ts), which are merged once at the end.
+ * The main thread only hands out files, so it takes no core from the workers. Read results are
+ * reported in file order, and every statistic is order-independent, so the output does not
+ * depend on which worker read which file.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -10,26 +12,26 @@ import type { SweepState } from '../sweep/sweep.js';
 import type { ReadResult } from './reader.js';
 import type { SweepJobOptions } from './sweep-job.js';
 
-export interface FileOutcome {
-  result: ReadResult;
-  state: SweepState;
-}
-
 type Message =
-  | { id: number; kind: 'done'; result: ReadResult; state: SweepState }
+  | { kind: 'state'; state: SweepState | null }
+  | { id: number; kind: 'done'; result: ReadResult }
   | { id: number; kind: 'palens-error'; error: Record<string, unknown> }
   | { id: number; kind: 'crash'; message: string };
 
-/** Reads `files` on `threads` workers; calls `onFile` in file order. Throws the first file's error. */
+/**
+ * Reads `files` on `threads` workers; calls `onFile` with each read result in file order, then
+ * `onState` with each worker's accumulated state. Throws the first file's error.
+ */
 export async function sweepInPool(
   files: readonly string[],
   options: SweepJobOptions,
   threads: number,
-  onFile: (index: number, outcome: FileOutcome) => void,
+  onFile: (index: number, result: ReadResult) => void,
+  onState: (state: SweepState) => void,
 ): Promise<void> {
   const n = Math.max(1, Math.min(threads, files.length, availableParallelism()));
   const workers = Array.from({ length: n }, () => new Worker(new URL('./sweep-worker.js', import.meta.url)));
-  const outcomes = new Map<number, FileOutcome | PalensError | Error>();
+  const outcomes = new Map<number, ReadResult | PalensError | Error>();
   let next = 0;
   let delivered = 0;
   try {
@@ -50,12 +52,13 @@ export async function sweepInPool(
       const feed = (w: Worker): void => {
         if (next < files.length) {
           const id = next++;
-          w.postMessage({ id, file: files[id], options });
+          w.postMessage({ kind: 'file', id, file: files[id], options });
         }
       };
       for (const w of workers) {
         w.on('message', (m: Message) => {
-          if (m.kind === 'done') outcomes.set(m.id, { result: m.result, state: m.state });
+          if (m.kind === 'state') return;
+          if (m.kind === 'done') outcomes.set(m.id, m.result);
           else if (m.kind === 'palens-error') outcomes.set(m.id, rebuild(m.error));
           else outcomes.set(m.id, new Error(`sweep worker: ${m.message}`));
           feed(w);
@@ -66,6 +69,16 @@ export async function sweepInPool(
       }
       if (files.length === 0) resolve();
     });
+    for (const w of workers) {
+      const state = await new Promise<SweepState | null>((resolve, reject) => {
+        w.on('message', (m: Message) => {
+          if (m.kind === 'state') resolve(m.state);
+        });
+        w.on('error', reject);
+        w.postMessage({ kind: 'finish' });
+      });
+      if (state !== null) onState(state);
+    }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -29,8 +29,8 @@ try {
   const transfer: ArrayBuffer[] = [];
   for (const e of experiments) {
     for (const sample of Object.values(e.acc.samples)) {
-      transfer.push(sample.stage.buffer as ArrayBuffer);
-      for (const b of sample.buckets) for (const a of [b.dense, b.low, b.full]) if (a !== null) transfer.push(a.buffer as ArrayBuffer);
+      transfer.push(sample.stage.buffer as ArrayBuffer, sample.floats.buffer as ArrayBuffer);
+      for (const b of sample.buckets) for (const a of [b.dense, b.low]) if (a !== null) transfer.push(a.buffer as ArrayBuffer);
     }
   }
   port.postMessage({ kind: 'done', result, experiments }, [...new Set(transfer)]);

@@ -33,7 +33,7 @@ export function summarize(sample: Sample, unit: string, percentiles: readonly nu
     return { unit, count: 0, mean: null, std: null, min: null, max: null, percentiles: pct };
   }
   const mean = sample.mean();
-  const std = Math.sqrt(sample.squaredDeviations(mean) / n);
+  const std = Math.sqrt(sample.sumSquaredDeviations() / n);
   const ranks = new Set<number>();
   const plan = percentiles.map((p) => {
     const h = (p / 100) * (n - 1);

@@ -10,6 +10,8 @@ export interface MetricOptions {
   /** Keep empty responses' timestamps (as naive scripts do) instead of dropping them. */
   keepEmptyResponses: boolean;
   percentiles: readonly number[];
+  /** Values each pooled sample stages before bucketing (metrics/samples.ts); smaller when many groups are held. */
+  stageValues?: number;
 }
 
 export interface Rate {
@@ -90,13 +92,13 @@ export interface AccumulatorState {
 const SAMPLE_NAMES = ['ttft', 'latency', 'itl', 'outputs', 'words', 'chars', 'gaps'] as const;
 
 export class ExperimentAccumulator {
-  private readonly ttft = new ExactSample(true);
-  private readonly latency = new ExactSample(true);
+  private readonly ttft: ExactSample;
+  private readonly latency: ExactSample;
   private readonly itl = new ExactSample(false);
-  private readonly outputs = new ExactSample(true);
-  private readonly words = new ExactSample(true);
-  private readonly chars = new ExactSample(true);
-  private readonly gaps = new ExactSample(true);
+  private readonly outputs: ExactSample;
+  private readonly words: ExactSample;
+  private readonly chars: ExactSample;
+  private readonly gaps: ExactSample;
   private total = 0;
   private completed = 0;
   private noResponse = 0;
@@ -107,7 +109,15 @@ export class ExperimentAccumulator {
   private firstSend = Infinity;
   private lastResponse = -Infinity;
 
-  constructor(private readonly options: MetricOptions) {}
+  constructor(private readonly options: MetricOptions) {
+    const stage = options.stageValues;
+    this.ttft = new ExactSample(true, stage);
+    this.latency = new ExactSample(true, stage);
+    this.outputs = new ExactSample(true, stage);
+    this.words = new ExactSample(true, stage);
+    this.chars = new ExactSample(true, stage);
+    this.gaps = new ExactSample(true, stage);
+  }
 
   /** Adds one request; returns its time to first token in ns, or NaN when it failed. */
   add(r: RequestRecord): number {

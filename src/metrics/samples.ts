@@ -1,20 +1,26 @@
 /**
- * The store behind every distribution: exact order statistics in memory that stops growing.
+ * The store behind every distribution: exact statistics in memory that stops growing.
  *
  * A pooled metric has one value per response (28 million token-to-token gaps in a 1.2 GB
- * export), so keeping every value costs memory in proportion to the file. Instead values go into
- * buckets of 65,536 ns (the value's bits above the low 16). A bucket starts sparse, holding each
- * value's low 16 bits in a Uint16Array (2 bytes a value); once it holds 131,072 values it turns
- * dense: a count for each of its 65,536 possible values (256 KiB, never more). Latencies cluster,
- * so a long run fills a few dense buckets and memory stays flat however large the file; order
- * statistics, sums, minimum and maximum stay exact because a dense bucket still knows how often
- * each ns value occurred. They are computed once, at the end, from the buckets, which keeps the
- * per-value work to a lookup and an increment (bench/analyze.ts).
+ * export), so keeping every value costs memory in proportion to the file. Integer samples (every
+ * duration in ns, every count) therefore work in two stages:
  *
- * Non-integer samples (inter-token latency is a quotient) keep their full values in sparse
- * buckets; a bucket that turns dense counts ⌊value⌋, so its percentiles are then exact to 1 ns
- * (docs/METRICS.md). Their mean is a compensated running sum.
+ * - values below 2^32 are first appended to a typed-array *stage* (cheap and cache-friendly);
+ *   a short run never leaves it, and its order statistics come from a radix selection;
+ * - when the stage is full its values move into buckets of 65,536 ns (the value's bits above the
+ *   low 16). A bucket starts sparse (each value's low 16 bits in a Uint16Array) and turns dense
+ *   at 32,768 values: a count for each of its 65,536 possible values (256 KiB, never more).
+ *   Latencies cluster, so a long run fills a few dense buckets and memory stays flat.
+ *
+ * Everything reported is exact and independent of the order values arrived in: min, max, the sum
+ * and the sum of squares are exact integers (BigInt at the end of each block), percentiles come
+ * from exact counts. So a file read on two threads, or a sweep whose files are spread over
+ * workers, gives the same numbers to the last bit as one thread.
+ *
+ * Non-integer samples (inter-token latency is a quotient, one per request) keep every value;
+ * their sums run over the values in sorted order, so they too are order-independent.
  */
+import { ExactSum } from '../records/time.js';
 
 /** What every sample can tell: enough for count, mean, std, min, max and order statistics. */
 export interface Sample {
@@ -22,8 +28,8 @@ export interface Sample {
   readonly min: number;
   readonly max: number;
   mean(): number;
-  /** Σ (x − center)², for the standard deviation. */
-  squaredDeviations(center: number): number;
+  /** Σ (x − mean)². */
+  sumSquaredDeviations(): number;
   /** The values of the given 0-based ranks (ascending order); ranks must be sorted. */
   ranked(ranks: readonly number[]): number[];
 }
@@ -31,44 +37,40 @@ export interface Sample {
 /** A sample as plain data, to cross a worker boundary. */
 export interface SampleState {
   n: number;
-  floatSum: number;
-  floatCompensation: number;
   stage: Uint32Array;
-  buckets: { key: number; n: number; dense: Uint32Array | null; low: Uint16Array | null; full: Float64Array | null }[];
+  buckets: { key: number; n: number; dense: Uint32Array | null; low: Uint16Array | null }[];
+  /** Non-integer samples: every value. */
+  floats: Float64Array;
 }
 
 interface Summary {
   min: number;
   max: number;
   sum: bigint;
-  shift: number;
-  s1: number;
-  s2: number;
+  sumSq: bigint;
 }
 
 const WIDTH = 65536;
 const INV_WIDTH = 1 / WIDTH;
 /** Keys below this index an array; larger values (≥ 2^32, 4.3 s in ns) use a Map. */
 const DIRECT_KEYS = 65536;
-const DENSE_AT_INT = 32768;
-const DENSE_AT_FLOAT = 32768;
+const DENSE_AT = 32768;
 /** Staged values before they move into buckets: 4 Mi values, 16 MiB. */
 const STAGE_MAX = 1 << 22;
 const STAGE_LIMIT = 2 ** 32;
+/** Values per block whose partial sums stay exact in a double. */
+const BLOCK = 1 << 20;
 const NO_U32 = new Uint32Array(0);
 const NO_U16 = new Uint16Array(0);
-const NO_F64 = new Float64Array(0);
 
 /** Fields start as empty arrays, never null, so that every bucket has one shape. */
 class Bucket {
   n = 0;
   isDense = false;
-  /** Occurrences of each value base + j (base + ⌊v⌋ for non-integers) once dense. */
+  /** Occurrences of each value base + j once dense. */
   dense: Uint32Array = NO_U32;
-  /** Low 16 bits of each value (integer samples) while sparse. */
+  /** Low 16 bits of each value while sparse. */
   low: Uint16Array = NO_U16;
-  /** Full values (non-integer samples) while sparse. */
-  full: Float64Array = NO_F64;
 
   constructor(readonly key: number) {}
 }
@@ -77,19 +79,23 @@ export class ExactSample implements Sample {
   /** Buckets by key below DIRECT_KEYS, made on first use (a sweep holds many small samples). */
   private direct: (Bucket | undefined)[] | null = null;
   private readonly far = new Map<number, Bucket>();
-  /**
-   * Integer values below 2^32 first land here, appended in order (cheap, cache-friendly); a short
-   * run never leaves it. When it is full, its values move into the buckets.
-   */
   private stage = new Uint32Array(0);
   private stageN = 0;
+  private floats: Float64Array = new Float64Array(0);
+  private floatsSorted = true;
   private n = 0;
-  private floatSum = 0;
-  private floatCompensation = 0;
   private summary: Summary | null = null;
+  private stageHigh: Uint32Array | null = null;
 
-  /** @param integers true when every value is an exact non-negative integer (ns, counts). */
-  constructor(private readonly integers: boolean) {}
+  /**
+   * @param integers true when every value is an exact non-negative integer (ns, counts).
+   * @param stageMax values staged before they move into buckets (a sweep, holding a sample per
+   *   prompt length, stages fewer). @default 4 Mi (16 MiB)
+   */
+  constructor(
+    private readonly integers: boolean,
+    private readonly stageMax: number = STAGE_MAX,
+  ) {}
 
   get count(): number {
     return this.n;
@@ -100,16 +106,22 @@ export class ExactSample implements Sample {
     this.n++;
     this.summary = null;
     this.stageHigh = null;
-    if (this.integers && v < STAGE_LIMIT) {
+    if (!this.integers) {
+      if (this.n > this.floats.length) this.floats = grow64(this.floats);
+      this.floats[this.n - 1] = v;
+      this.floatsSorted = false;
+      return;
+    }
+    if (v < STAGE_LIMIT) {
       if (this.stageN === this.stage.length) this.growStage();
       this.stage[this.stageN++] = v;
       return;
     }
-    this.addSlow(v, Math.floor(v * INV_WIDTH));
+    this.insert(v, Math.floor(v * INV_WIDTH));
   }
 
   private growStage(): void {
-    if (this.stage.length < STAGE_MAX) {
+    if (this.stage.length < this.stageMax) {
       const g = new Uint32Array(Math.max(1024, this.stage.length * 2));
       g.set(this.stage);
       this.stage = g;
@@ -127,19 +139,14 @@ export class ExactSample implements Sample {
       if (b !== undefined && b.isDense) {
         b.dense[v & 0xffff]!++;
         b.n++;
-      } else this.addSlow(v, key);
+      } else this.insert(v, key);
     }
     this.stageN = 0;
   }
 
-  /** True while every value is still in the stage (a short run): order statistics by radix selection. */
+  /** True while every integer value is still in the stage (a short run). */
   private stageOnly(): boolean {
-    return this.integers && this.stageN === this.n;
-  }
-
-  private addSlow(v: number, key: number): void {
-    if (!this.integers) this.addToFloatSum(v);
-    this.insert(v, key);
+    return this.stageN === this.n;
   }
 
   private bucket(key: number): Bucket {
@@ -153,19 +160,14 @@ export class ExactSample implements Sample {
     return b;
   }
 
-  /** Puts a value in its bucket (no sums). */
   private insert(v: number, key: number): void {
     const b = this.bucket(key);
     const j = v - key * WIDTH;
-    if (b.isDense) b.dense[Math.floor(j)]!++;
-    else if (this.integers) {
+    if (b.isDense) b.dense[j]!++;
+    else {
       if (b.n === b.low.length) b.low = grow16(b.low);
       b.low[b.n] = j;
-      if (b.n + 1 === DENSE_AT_INT) densify(b, b.n + 1);
-    } else {
-      if (b.n === b.full.length) b.full = grow64(b.full);
-      b.full[b.n] = v;
-      if (b.n + 1 === DENSE_AT_FLOAT) densify(b, b.n + 1);
+      if (b.n + 1 === DENSE_AT) densify(b, b.n + 1);
     }
     b.n++;
   }
@@ -175,22 +177,13 @@ export class ExactSample implements Sample {
    * not copies), so they can be transferred; the sample must not be used afterwards.
    */
   snapshot(): SampleState {
-    const buckets: SampleState['buckets'] = [];
-    for (const b of this.buckets()) {
-      buckets.push({
-        key: b.key,
-        n: b.n,
-        dense: b.isDense ? b.dense : null,
-        low: !b.isDense && b.low.length > 0 ? b.low.subarray(0, b.n) : null,
-        full: !b.isDense && b.full.length > 0 ? b.full.subarray(0, b.n) : null,
-      });
-    }
+    // A long run's staged values go into its buckets first: dense counts merge cheaply.
+    if (this.integers && this.stageN >= DENSE_AT && !this.stageOnly()) this.flushStage();
     return {
       n: this.n,
-      floatSum: this.floatSum,
-      floatCompensation: this.floatCompensation,
       stage: this.stage.subarray(0, this.stageN),
-      buckets,
+      buckets: this.buckets().map((b) => ({ key: b.key, n: b.n, dense: b.isDense ? b.dense : null, low: b.isDense ? null : b.low.subarray(0, b.n) })),
+      floats: this.floats.subarray(0, this.integers ? 0 : this.n),
     };
   }
 
@@ -198,32 +191,29 @@ export class ExactSample implements Sample {
   merge(s: SampleState): void {
     this.summary = null;
     this.stageHigh = null;
-    for (let k = 0; k < s.stage.length; k++) {
+    if (!this.integers) {
+      for (let k = 0; k < s.floats.length; k++) this.add(s.floats[k]!);
+      return;
+    }
+    let k = 0;
+    while (k < s.stage.length) {
       if (this.stageN === this.stage.length) this.growStage();
-      this.stage[this.stageN++] = s.stage[k]!;
+      const take = Math.min(s.stage.length - k, this.stage.length - this.stageN);
+      this.stage.set(s.stage.subarray(k, k + take), this.stageN);
+      this.stageN += take;
+      k += take;
     }
     for (const other of s.buckets) {
+      const b = this.bucket(other.key);
       if (other.dense !== null) {
-        const b = this.bucket(other.key);
         if (!b.isDense) densify(b, b.n);
         for (let j = 0; j < WIDTH; j++) b.dense[j]! += other.dense[j]!;
         b.n += other.n;
       } else if (other.low !== null) {
-        for (let k = 0; k < other.low.length; k++) this.insert(other.key * WIDTH + other.low[k]!, other.key);
-      } else if (other.full !== null) {
-        for (let k = 0; k < other.full.length; k++) this.insert(other.full[k]!, other.key);
+        for (let i = 0; i < other.low.length; i++) this.insert(other.key * WIDTH + other.low[i]!, other.key);
       }
     }
-    this.n += s.n;
-    this.addToFloatSum(s.floatSum);
-    this.addToFloatSum(s.floatCompensation);
-  }
-
-  /** Neumaier's compensated sum, for samples that are not integers (inter-token latency). */
-  private addToFloatSum(v: number): void {
-    const t = this.floatSum + v;
-    this.floatCompensation += Math.abs(this.floatSum) >= Math.abs(v) ? this.floatSum - t + v : v - t + this.floatSum;
-    this.floatSum = t;
+    this.n += s.n - s.floats.length;
   }
 
   /** Buckets in ascending order of value. */
@@ -239,107 +229,105 @@ export class ExactSample implements Sample {
     return out;
   }
 
-  /**
-   * One pass over the buckets: min, max, the exact sum, and shifted sums of squares for the
-   * variance (shift = the lowest bucket's base, so the terms stay small and cancellation costs
-   * little precision).
-   */
+  private sortedFloats(): Float64Array {
+    const v = this.floats.subarray(0, this.n);
+    if (!this.floatsSorted) {
+      v.sort();
+      this.floatsSorted = true;
+    }
+    return v;
+  }
+
+  /** min, max, Σx and Σx², exact, in one pass over the stage and the buckets. */
   private summarize(): Summary {
     if (this.summary !== null) return this.summary;
-    if (this.stageOnly()) return (this.summary = this.summarizeStage());
-    this.flushStage();
-    this.stageHigh = null;
+    if (!this.integers) {
+      const v = this.sortedFloats();
+      return (this.summary = { min: v[0] ?? Infinity, max: v[this.n - 1] ?? -Infinity, sum: 0n, sumSq: 0n });
+    }
     let min = Infinity;
     let max = -Infinity;
     let sum = 0n;
-    const buckets = this.buckets();
-    const shift = buckets.length > 0 ? buckets[0]!.key * WIDTH : 0;
-    let s1 = 0;
-    let s2 = 0;
-    for (const b of buckets) {
-      const base = b.key * WIDTH;
-      const off = base - shift;
-      // Within a bucket, sums of (value − base) stay far below 2^53; the base term is a BigInt.
-      let offsets = 0;
+    let sumSq = 0n;
+    if (this.stageOnly()) {
+      const r = this.summarizeStage();
+      this.summary = r;
+      return r;
+    }
+    this.flushStage();
+    for (const b of this.buckets()) {
+      const base = BigInt(b.key * WIDTH);
+      // Σ j and Σ j² of the offsets j = x − base, exact; then Σx = n·base + Σj and
+      // Σx² = n·base² + 2·base·Σj + Σj².
+      const s1 = new ExactSum();
+      const s2 = new ExactSum();
+      let lo = WIDTH;
+      let hi = -1;
       if (b.isDense) {
         const d = b.dense;
-        let lo = -1;
-        let hi = -1;
         for (let j = 0; j < WIDTH; j++) {
           const c = d[j]!;
           if (c === 0) continue;
-          if (lo < 0) lo = j;
+          if (j < lo) lo = j;
           hi = j;
-          offsets += j * c;
-          const x = off + j;
-          s1 += x * c;
-          s2 += x * x * c;
-        }
-        if (base + lo < min) min = base + lo;
-        if (base + hi > max) max = base + hi;
-      } else if (b.full.length > 0) {
-        for (let k = 0; k < b.n; k++) {
-          const v = b.full[k]!;
-          if (v < min) min = v;
-          if (v > max) max = v;
-          const x = v - shift;
-          s1 += x;
-          s2 += x * x;
+          s1.add(c * j);
+          const sq = c * j * j;
+          if (sq < 2 ** 53) s2.add(sq);
+          else s2.addBig(BigInt(c) * BigInt(j * j));
         }
       } else {
-        const low = b.low;
-        let lo = WIDTH;
-        let hi = -1;
         for (let k = 0; k < b.n; k++) {
-          const j = low[k]!;
+          const j = b.low[k]!;
           if (j < lo) lo = j;
           if (j > hi) hi = j;
-          offsets += j;
-          const x = off + j;
-          s1 += x;
-          s2 += x * x;
+          s1.add(j);
+          s2.add(j * j);
         }
-        if (base + lo < min) min = base + lo;
-        if (base + hi > max) max = base + hi;
       }
-      if (this.integers) sum += BigInt(base) * BigInt(b.n) + BigInt(offsets);
+      const bn = BigInt(b.n);
+      sum += bn * base + s1.total();
+      sumSq += bn * base * base + 2n * base * s1.total() + s2.total();
+      const b0 = b.key * WIDTH;
+      if (b0 + lo < min) min = b0 + lo;
+      if (b0 + hi > max) max = b0 + hi;
     }
-    this.summary = { min, max, sum, shift, s1, s2 };
-    return this.summary;
+    return (this.summary = { min, max, sum, sumSq });
   }
 
-  /** One pass over the stage: min, max, exact sum, shifted sums, and the top-16-bit histogram. */
+  /** The stage alone: the same exact sums, and the top-16-bit histogram for rankedStage. */
   private summarizeStage(): Summary {
     const stage = this.stage;
     const n = this.stageN;
     const high = new Uint32Array(WIDTH);
     let min = Infinity;
     let max = -Infinity;
-    const shift = n > 0 ? stage[0]! : 0;
-    let s1 = 0;
-    let s2 = 0;
-    // Block sums stay below 2^53 (2^21 values below 2^32); each block joins a BigInt.
     let sum = 0n;
-    for (let start = 0; start < n; start += 1 << 21) {
-      let block = 0;
-      const stop = Math.min(n, start + (1 << 21));
+    let sumSq = 0n;
+    for (let start = 0; start < n; start += BLOCK) {
+      // x = h·2^16 + l, so x² = h²·2^32 + h·l·2^17 + l²; each partial sum stays below 2^52.
+      let s = 0;
+      let hh = 0;
+      let hl = 0;
+      let ll = 0;
+      const stop = Math.min(n, start + BLOCK);
       for (let k = start; k < stop; k++) {
         const v = stage[k]!;
         if (v < min) min = v;
         if (v > max) max = v;
-        block += v;
-        const x = v - shift;
-        s1 += x;
-        s2 += x * x;
-        high[v >>> 16]!++;
+        const h = v >>> 16;
+        const l = v & 0xffff;
+        s += v;
+        hh += h * h;
+        hl += h * l;
+        ll += l * l;
+        high[h]!++;
       }
-      sum += BigInt(block);
+      sum += BigInt(s);
+      sumSq += (BigInt(hh) << 32n) + (BigInt(hl) << 17n) + BigInt(ll);
     }
     this.stageHigh = high;
-    return { min, max, sum, shift, s1, s2 };
+    return { min, max, sum, sumSq };
   }
-
-  private stageHigh: Uint32Array | null = null;
 
   /** k-th values of the stage: from the top-16-bit histogram, then one pass counting the low 16 bits of the chosen slices. */
   private rankedStage(ranks: readonly number[]): number[] {
@@ -387,14 +375,12 @@ export class ExactSample implements Sample {
 
   /**
    * The mean. For integers: the exact sum divided once, rounded to the nearest double when the
-   * sum is below 2^53, which is what Python's int / int gives (the seed's snippets).
+   * sum is below 2^53, which is what Python's int / int gives (the seed's snippets). For other
+   * values: a compensated (Neumaier) sum over the sorted values.
    */
   mean(): number {
-    if (!this.integers) return (this.floatSum + this.floatCompensation) / this.n;
-    const sum = this.summarize().sum;
-    if (sum <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(sum) / this.n;
-    const q = sum / BigInt(this.n);
-    return Number(q) + Number(sum - q * BigInt(this.n)) / this.n;
+    if (!this.integers) return neumaier(this.sortedFloats()) / this.n;
+    return divide(this.summarize().sum, this.n);
   }
 
   /** The exact sum (integer samples only). */
@@ -403,16 +389,27 @@ export class ExactSample implements Sample {
     return this.summarize().sum;
   }
 
-  /** Σ(x − c)² = Σd² − 2(c − s)Σd + n(c − s)², d = x − s, from the one summarizing pass. */
-  squaredDeviations(center: number): number {
-    const { shift, s1, s2 } = this.summarize();
-    const m = center - shift;
-    return Math.max(0, s2 - 2 * m * s1 + this.n * m * m);
+  /** Σ(x − mean)² = (n·Σx² − (Σx)²) / n, from exact integer sums (integers), or two passes over the sorted values. */
+  sumSquaredDeviations(): number {
+    if (this.n === 0) return 0;
+    if (!this.integers) {
+      const v = this.sortedFloats();
+      const m = this.mean();
+      let s = 0;
+      for (let k = 0; k < this.n; k++) s += (v[k]! - m) * (v[k]! - m);
+      return s;
+    }
+    const { sum, sumSq } = this.summarize();
+    return divide(BigInt(this.n) * sumSq - sum * sum, this.n);
   }
 
   ranked(ranks: readonly number[]): number[] {
+    if (!this.integers) {
+      const v = this.sortedFloats();
+      return ranks.map((r) => v[r]!);
+    }
     if (this.stageOnly()) return this.rankedStage(ranks);
-    this.flushStage();
+    this.summarize();
     const out = new Array<number>(ranks.length);
     let r = 0;
     let before = 0;
@@ -420,7 +417,7 @@ export class ExactSample implements Sample {
       if (r >= ranks.length) break;
       if (ranks[r]! < before + b.n) {
         const base = b.key * WIDTH;
-        if (b.isDense || (b.full.length === 0 && b.n > 4096)) {
+        if (b.isDense || b.n > 4096) {
           // A large sparse bucket is counted rather than sorted: O(n + 65,536).
           const counts = b.isDense ? b.dense : countLow(b);
           let acc = before;
@@ -428,11 +425,8 @@ export class ExactSample implements Sample {
             acc += counts[j]!;
             while (r < ranks.length && ranks[r]! < acc) out[r++] = base + j;
           }
-        } else if (b.full.length > 0) {
-          const vals = b.full.subarray(0, b.n).sort();
-          while (r < ranks.length && ranks[r]! < before + b.n) out[r] = vals[ranks[r++]! - before]!;
         } else {
-          const vals = b.low.subarray(0, b.n).sort();
+          const vals = b.low.slice(0, b.n).sort();
           while (r < ranks.length && ranks[r]! < before + b.n) out[r] = base + vals[ranks[r++]! - before]!;
         }
       }
@@ -441,12 +435,32 @@ export class ExactSample implements Sample {
     return out;
   }
 
-  /** Bytes held by the buckets' arrays: what keeps memory flat. */
+  /** Bytes held by the value arrays: what keeps memory flat. */
   bytes(): number {
-    let total = this.stage.byteLength;
-    for (const b of this.buckets()) total += b.dense.byteLength + b.low.byteLength + b.full.byteLength;
+    let total = this.stage.byteLength + this.floats.byteLength;
+    for (const b of this.buckets()) total += b.dense.byteLength + b.low.byteLength;
     return total;
   }
+}
+
+/** A BigInt quotient as the nearest double (exactly rounded while the dividend is below 2^53). */
+function divide(x: bigint, n: number): number {
+  if (x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(x) / n;
+  const q = x / BigInt(n);
+  return Number(q) + Number(x - q * BigInt(n)) / n;
+}
+
+/** Neumaier's compensated sum. */
+function neumaier(values: Float64Array): number {
+  let sum = 0;
+  let c = 0;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k]!;
+    const t = sum + v;
+    c += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+  }
+  return sum + c;
 }
 
 function countLow(b: Bucket): Uint32Array {
@@ -458,23 +472,20 @@ function countLow(b: Bucket): Uint32Array {
 /** Turns a sparse bucket dense, counting its first `count` stored values. */
 function densify(b: Bucket, count: number): void {
   const dense = new Uint32Array(WIDTH);
-  const base = b.key * WIDTH;
-  if (b.full.length > 0) for (let k = 0; k < count; k++) dense[Math.floor(b.full[k]! - base)]!++;
-  else for (let k = 0; k < count; k++) dense[b.low[k]!]!++;
+  for (let k = 0; k < count; k++) dense[b.low[k]!]!++;
   b.dense = dense;
   b.isDense = true;
   b.low = NO_U16;
-  b.full = NO_F64;
 }
 
 function grow16(a: Uint16Array): Uint16Array {
-  const g = new Uint16Array(Math.min(Math.max(16, a.length * 2), DENSE_AT_INT));
+  const g = new Uint16Array(Math.min(Math.max(16, a.length * 2), DENSE_AT));
   g.set(a);
   return g;
 }
 
 function grow64(a: Float64Array): Float64Array {
-  const g = new Float64Array(Math.min(Math.max(16, a.length * 2), DENSE_AT_FLOAT));
+  const g = new Float64Array(Math.max(16, a.length * 2));
   g.set(a);
   return g;
 }

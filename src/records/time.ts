@@ -64,6 +64,12 @@ export class ExactSum {
     }
   }
 
+  /** Adds a term too large for a double to hold exactly. */
+  addBig(v: bigint): void {
+    this.big += v;
+    this.spilled = true;
+  }
+
   /** The exact total. */
   total(): bigint {
     return this.big + BigInt(this.small);

@@ -5,7 +5,7 @@
 import type { Analysis, FileExperiment } from '../analysis.js';
 import { type Distribution, percentileKey } from '../metrics/distribution.js';
 import type { SweepSummary } from '../sweep/sweep.js';
-import { fitLines } from './fit-lines.js';
+import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
 import { type Band, chart, PALETTE, type Series } from './svg.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -117,26 +117,8 @@ function sweepSection(s: SweepSummary, a: Analysis): string {
   const cdf = (pick: (p: (typeof pts)[number]) => Distribution): Series[] =>
     pts.map((p, i) => ({ name: `${p.length} ${u}`, points: cdfPoints(pick(p)), style: 'line' as const, color: PALETTE[i % PALETTE.length]! }));
 
-  const rows = pts.map((p) => {
-    const t = p.metrics.time_to_first_token;
-    const g = p.metrics.token_to_token_latency;
-    const cells = [
-      String(p.length),
-      String(p.requests.total),
-      String(p.requests.failed),
-      msText(t.mean),
-      msText(at(t, 50)),
-      msText(at(t, 90)),
-      msText(at(t, 99)),
-      msText(g.mean),
-      msText(at(g, 50)),
-      msText(at(g, 99)),
-      msText(p.metrics.inter_token_latency.mean),
-      msText(p.metrics.request_latency.mean),
-    ];
-    return `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
-  });
-  const head = [`length (${u})`, 'n', 'failed', 'TTFT mean', 'p50', 'p90', 'p99', 't2t mean', 'p50', 'p99', 'ITL mean', 'latency mean'];
+  const rows = pts.map((p) => `<tr>${sweepRow(p).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+  const head = sweepHeader(u);
   return `<h2>Prompt length against latency</h2>
 <p class="meta">length by ${esc(s.length_by)}${s.tokenizer ? ` (${esc(s.tokenizer)})` : ''}${s.bucket ? `, bucketed to ${s.bucket}` : ''} · ${s.requests} requests · ${pts.length} lengths${s.requests_without_length ? ` · ${s.requests_without_length} without a length` : ''}</p>
 <div class="fit">${fitLines(s).map(esc).join('<br>')}</div>

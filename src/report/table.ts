@@ -4,7 +4,7 @@ import type { Analysis, FileExperiment, InputSummary } from '../analysis.js';
 import type { Distribution } from '../metrics/distribution.js';
 import { percentileKey } from '../metrics/distribution.js';
 import type { SweepSummary } from '../sweep/sweep.js';
-import { fitLines } from './fit-lines.js';
+import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
 import { bytes, duration, grouped, ms, pythonFloat } from './numbers.js';
 
 interface Column {
@@ -99,26 +99,8 @@ function sweepBlock(s: SweepSummary, a: Analysis, c: ChalkInstance): string[] {
   const by = `length by ${s.length_by}${s.tokenizer ? ` (${s.tokenizer})` : ''}${s.bucket ? `, bucketed to ${s.bucket}` : ''}`;
   lines.push(`  ${by} · requests ${grouped(s.requests)} · ${s.points.length} lengths${s.requests_without_length ? ` · ${grouped(s.requests_without_length)} without a length` : ''}`);
   lines.push('');
-  const at = (d: Distribution, p: number): number | null => d.percentiles[percentileKey(p)] ?? null;
-  const header = [`length (${s.unit})`, 'n', 'failed', 'TTFT mean', 'p50', 'p90', 'p99', 't2t mean', 'p50', 'p99', 'ITL mean', 'latency mean'];
-  const rows = s.points.map((p) => {
-    const t = p.metrics.time_to_first_token;
-    const g = p.metrics.token_to_token_latency;
-    return [
-      String(p.length),
-      grouped(p.requests.total),
-      grouped(p.requests.failed),
-      ms(t.mean),
-      ms(at(t, 50)),
-      ms(at(t, 90)),
-      ms(at(t, 99)),
-      ms(g.mean),
-      ms(at(g, 50)),
-      ms(at(g, 99)),
-      ms(p.metrics.inter_token_latency.mean),
-      ms(p.metrics.request_latency.mean),
-    ];
-  });
+  const header = sweepHeader(s.unit);
+  const rows = s.points.map(sweepRow);
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
   lines.push(c.dim('  ' + header.map((h, j) => h.padStart(widths[j]!)).join('  ')));
   for (const r of rows) lines.push('  ' + r.map((v, j) => v.padStart(widths[j]!)).join('  '));

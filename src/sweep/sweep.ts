@@ -38,7 +38,8 @@ export class SweepSink implements RecordSink {
   private group(length: number): ExperimentAccumulator {
     let acc = this.groups.get(length);
     if (acc === undefined) {
-      acc = new ExperimentAccumulator(this.options);
+      // One accumulator per length: a smaller stage each keeps a wide sweep's memory down.
+      acc = new ExperimentAccumulator({ ...this.options, stageValues: 1 << 18 });
       this.groups.set(length, acc);
     }
     return acc;
@@ -91,12 +92,16 @@ export class SweepSink implements RecordSink {
     for (const l of s.loads) this.loads.add(l);
   }
 
-  /** Per-length summaries in ascending length, and the per-request (length, TTFT) points. */
+  /**
+   * Per-length summaries in ascending length, and the per-request (length, TTFT) points sorted,
+   * so that the fits do not depend on the order requests were read in.
+   */
   result(): { groups: [number, ExperimentAccumulator][]; lengths: Float64Array; ttfts: Float64Array; unknown: number; requests: number; loads: string[] } {
+    const order = Array.from({ length: this.points }, (_, i) => i).sort((i, j) => this.lengths[i]! - this.lengths[j]! || this.ttfts[i]! - this.ttfts[j]!);
     return {
       groups: [...this.groups.entries()].sort(([a], [b]) => a - b),
-      lengths: this.lengths.subarray(0, this.points),
-      ttfts: this.ttfts.subarray(0, this.points),
+      lengths: Float64Array.from(order, (i) => this.lengths[i]!),
+      ttfts: Float64Array.from(order, (i) => this.ttfts[i]!),
       unknown: this.unknown,
       requests: this.requests,
       loads: [...this.loads].sort(),

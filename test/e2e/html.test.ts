@@ -13,6 +13,8 @@ import { repoPath } from '../helpers/paths.js';
 
 const CHROMIUM = process.env.PALENS_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
+// CI installs chromium and sets PALENS_REQUIRE_BROWSER, so there a missing browser fails instead of skipping.
+if (!haveChromium && process.env.PALENS_REQUIRE_BROWSER) throw new Error(`PALENS_REQUIRE_BROWSER is set but there is no chromium at ${CHROMIUM}`);
 if (!haveChromium) console.warn(`skipping the browser tests: no chromium at ${CHROMIUM} (apt-get install chromium, or set PALENS_CHROMIUM)`);
 
 async function inBrowser(html: string, screenshot: string): Promise<{ errors: string[]; marks: Record<string, number>; requests: string[] }> {

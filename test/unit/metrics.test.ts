@@ -96,7 +96,7 @@ describe('distributions', () => {
     expect(g.total()).toBe(all.reduce((a, v) => a + BigInt(v), 0n));
     const mean = all.reduce((a, v) => a + v, 0) / all.length;
     const ss = all.reduce((a, v) => a + (v - mean) ** 2, 0);
-    expect(g.squaredDeviations(mean) / ss).toBeCloseTo(1, 9);
+    expect(g.sumSquaredDeviations() / ss).toBeCloseTo(1, 9);
   });
 
   test('memory stops growing once latencies fill their buckets', () => {
@@ -127,10 +127,38 @@ describe('distributions', () => {
     const mean = base + 99_999 / 2;
     expect(g.mean()).toBe(mean);
     // Σ(x − mean)² = 90 · Σ_{j<100000} (j − 49999.5)² = 90 · (100000³ − 100000) / 12
-    expect(g.squaredDeviations(mean) / (90 * ((1e15 - 1e5) / 12))).toBeCloseTo(1, 9);
+    expect(g.sumSquaredDeviations() / (90 * ((1e15 - 1e5) / 12))).toBeCloseTo(1, 9);
   });
 
-  test('non-integer samples: exact while sparse, to 1 ns once dense', () => {
+  test('the order values arrive in, and how samples are merged, change nothing', () => {
+    const r = rng(11);
+    const values = Array.from({ length: 120_000 }, () => Math.floor(9e6 + r() * 3e6));
+    values.push(2 ** 33 + 5, 2 ** 32 + 1);
+    const itl = values.map((v, i) => v / (1 + (i % 7)));
+    const percentiles = [0, 1, 50, 99.9, 100];
+    const forward = new ExactSample(true);
+    const forwardItl = new ExactSample(false);
+    values.forEach((v, i) => {
+      forward.add(v);
+      forwardItl.add(itl[i]!);
+    });
+    const parts = [new ExactSample(true), new ExactSample(true), new ExactSample(true)];
+    const partsItl = [new ExactSample(false), new ExactSample(false), new ExactSample(false)];
+    for (let i = values.length - 1; i >= 0; i--) {
+      parts[i % 3]!.add(values[i]!);
+      partsItl[i % 3]!.add(itl[i]!);
+    }
+    const merged = parts[2]!;
+    merged.merge(parts[0]!.snapshot());
+    merged.merge(parts[1]!.snapshot());
+    const mergedItl = partsItl[1]!;
+    mergedItl.merge(partsItl[2]!.snapshot());
+    mergedItl.merge(partsItl[0]!.snapshot());
+    expect(summarize(merged, 'ns', percentiles)).toEqual(summarize(forward, 'ns', percentiles));
+    expect(summarize(mergedItl, 'ns', percentiles)).toEqual(summarize(forwardItl, 'ns', percentiles));
+  });
+
+  test('non-integer samples keep every value: exact order statistics', () => {
     const s = new ExactSample(false);
     const values: number[] = [];
     for (let i = 0; i < 40_000; i++) {
@@ -139,11 +167,10 @@ describe('distributions', () => {
       values.push(v);
     }
     values.sort((a, b) => a - b);
-    const got = s.ranked([0, 20_000, 39_999]);
-    [0, 20_000, 39_999].forEach((k, i) => expect(Math.abs(got[i]! - values[k]!)).toBeLessThan(1));
-    const sparse = new ExactSample(false);
-    for (const v of [2.5, 0.25, 1.75]) sparse.add(v);
-    expect(sparse.ranked([0, 1, 2])).toEqual([0.25, 1.75, 2.5]);
+    expect(s.ranked([0, 20_000, 39_999])).toEqual([values[0], values[20_000], values[39_999]]);
+    const few = new ExactSample(false);
+    for (const v of [2.5, 0.25, 1.75]) few.add(v);
+    expect(few.ranked([0, 1, 2])).toEqual([0.25, 1.75, 2.5]);
   });
 
   test('a non-integer sample (inter-token latency) has an accurate mean', () => {

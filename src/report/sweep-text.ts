@@ -1,4 +1,33 @@
-import type { SweepSummary } from '../sweep/sweep.js';
+import { type Distribution, percentileKey } from '../metrics/distribution.js';
+import type { SweepPoint, SweepSummary } from '../sweep/sweep.js';
+import { grouped, ms } from './numbers.js';
+
+/** Column titles of the per-length table (text and HTML). */
+export function sweepHeader(unit: string): string[] {
+  return [`length (${unit})`, 'n', 'failed', 'TTFT mean', 'p50', 'p90', 'p99', 't2t mean', 'p50', 'p99', 'ITL mean', 'latency mean'];
+}
+
+/** One length's cells, times in ms. */
+export function sweepRow(p: SweepPoint): string[] {
+  const at = (d: Distribution, q: number): number | null => d.percentiles[percentileKey(q)] ?? null;
+  const t = p.metrics.time_to_first_token;
+  const g = p.metrics.token_to_token_latency;
+  return [
+    String(p.length),
+    grouped(p.requests.total),
+    grouped(p.requests.failed),
+    ms(t.mean),
+    ms(at(t, 50)),
+    ms(at(t, 90)),
+    ms(at(t, 99)),
+    ms(g.mean),
+    ms(at(g, 50)),
+    ms(at(g, 99)),
+    ms(p.metrics.inter_token_latency.mean),
+    ms(p.metrics.request_latency.mean),
+  ];
+}
+
 
 /** The fitted laws in words, shared with the text table. */
 export function fitLines(s: SweepSummary): string[] {

@@ -11,6 +11,8 @@ export const EXIT = {
   invalid: 1,
   /** Usage or I/O error. */
   usage: 2,
+  /** Stopped by SIGINT/SIGTERM, after writing a valid (partial) export. */
+  interrupted: 130,
 } as const;
 
 export type ErrorCode =
@@ -19,7 +21,9 @@ export type ErrorCode =
   | 'PALENS_INPUT_SEMANTIC'
   | 'PALENS_INPUT_EMPTY'
   | 'PALENS_USAGE'
-  | 'PALENS_IO';
+  | 'PALENS_IO'
+  | 'PALENS_SERVER'
+  | 'PALENS_INTERRUPTED';
 
 export interface ErrorLocation {
   file?: string;
@@ -81,5 +85,12 @@ export class UsageError extends PalensError {
 export class IoError extends PalensError {
   constructor(message: string, file: string, cause?: unknown) {
     super('PALENS_IO', EXIT.usage, message, { file }, undefined, cause);
+  }
+}
+
+/** The server is unreachable, not ready, or its model does not fit what was asked; exit 1. */
+export class ServerError extends PalensError {
+  constructor(message: string, target: string, cause?: unknown, hint?: string) {
+    super('PALENS_SERVER', EXIT.invalid, message, { file: target }, hint, cause);
   }
 }

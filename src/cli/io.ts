@@ -11,4 +11,6 @@ export interface CliIo {
   stdoutIsTTY: boolean;
   /** Whether stderr is a terminal (progress bars). */
   stderrIsTTY: boolean;
+  /** Aborted on SIGINT/SIGTERM: captures stop sending and write what they have. */
+  signal?: AbortSignal;
 }

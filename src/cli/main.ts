@@ -7,6 +7,7 @@ import { EXIT, PalensError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand, analyzeOptions } from './analyze.js';
 import { compareCommand, compareOptions } from './compare.js';
+import { captureCommand, captureOptions, generationOptions, mockCommand, mockOptions, prefillOptions, scenarioCommand } from './capture.js';
 import type { CliIo } from './io.js';
 import { validateCommand, validateOptions } from './validate.js';
 
@@ -19,9 +20,13 @@ function parser(args: readonly string[]): Argv {
     .command('analyze <files..>', 'TTFT, token-to-token and inter-token latency distributions per experiment', analyzeOptions)
     .command('validate <files..>', 'check profile exports against the schema, listing every problem', validateOptions)
     .command('compare <a> <b>', 'B against A: differences with bootstrap intervals, and a regression gate', compareOptions)
+    .command('capture', 'capture a perf_analyzer-format export from a Triton server over gRPC streaming', captureOptions)
+    .command('prefill', "the seed's prefill scenario: TTFT at each prompt length (max_tokens 1)", prefillOptions)
+    .command('generation', "the seed's generation scenario: token-to-token latency at each prompt length", generationOptions)
+    .command('mock', 'a Triton-compatible mock server with a known latency law', mockOptions)
     .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal and NO_COLOR is unset)' })
     .option('debug', { type: 'boolean', hidden: true })
-    .demandCommand(1, 'name a command: analyze, validate or compare')
+    .demandCommand(1, 'name a command: analyze, validate, compare, capture, prefill, generation or mock')
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -65,6 +70,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     if (command === 'analyze') return await analyzeCommand(argv, io);
     if (command === 'validate') return await validateCommand(argv, io);
     if (command === 'compare') return await compareCommand(argv, io);
+    if (command === 'capture') return await captureCommand(argv, io);
+    if (command === 'prefill' || command === 'generation') return await scenarioCommand(command, argv, io);
+    if (command === 'mock') return await mockCommand(argv, io);
     throw new UsageError(`unknown command ${command}`);
   } catch (e) {
     return report(e, io, debug);
@@ -73,7 +81,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 
 function report(e: unknown, io: CliIo, debug: boolean): number {
   if (e instanceof PalensError) {
-    const kind = e.exitCode === EXIT.invalid ? 'invalid input' : e.code === 'PALENS_USAGE' ? 'usage' : 'error';
+    const kind = e.code === 'PALENS_SERVER' ? 'server' : e.exitCode === EXIT.invalid ? 'invalid input' : e.code === 'PALENS_USAGE' ? 'usage' : 'error';
     io.stderr.write(`palens: ${kind}: ${e.describe()}\n`);
     if (e.hint) io.stderr.write(`  hint: ${e.hint}\n`);
     if (e.code === 'PALENS_USAGE') io.stderr.write(`  see: palens --help\n`);

@@ -1,0 +1,371 @@
+/**
+ * `palens capture`, `palens prefill`, `palens generation` and `palens mock`: the driver and the
+ * mock server on the command line.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import { analyzeSweep } from '../analysis.js';
+import { type CaptureConfig, type CaptureResult, capture, type LoadLevel } from '../driver/capture.js';
+import { BACKENDS, type Backend, extraTensor, inputDataSource, parseExtraInput, parseRequestParameter, presetSource, type RequestPlan, type RequestSource } from '../driver/presets.js';
+import { EXIT, UsageError } from '../errors.js';
+import { DEFAULT_LAW, type LatencyLaw } from '../mock/latency.js';
+import { type RunningMock, startMock } from '../mock/server.js';
+import { PromptBuilder } from '../prompts/builder.js';
+import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
+import { MonotonicClock } from '../records/clock.js';
+import { renderHtml } from '../report/html.js';
+import { renderTable } from '../report/table.js';
+import { writeFile } from 'node:fs/promises';
+import { colorLevel, makeChalk } from './color.js';
+import type { CliIo } from './io.js';
+
+/** The model each backend preset finds on the embedded mock. */
+const MOCK_MODEL: Record<Backend, string> = { vllm: 'vllm', 'vllm-legacy': 'vllm_legacy', trtllm: 'ensemble' };
+
+export function loadOptions(y: Argv): Argv {
+  return y
+    .option('url', { alias: 'u', type: 'string', default: '127.0.0.1:8001', describe: "the server's gRPC HOST:PORT" })
+    .option('model', { alias: 'm', type: 'string', describe: 'model name (with --mock: the backend\'s mock model)' })
+    .option('mock', { type: 'boolean', default: false, describe: 'run against an embedded palens mock on a free local port' })
+    .option('backend', { choices: BACKENDS, default: 'vllm' as Backend, describe: 'request preset: vllm (text_input…), vllm-legacy (PROMPT…), trtllm (ensemble)' })
+    .option('input-data', { type: 'string', describe: "perf_analyzer's --input-data JSON instead of a preset (the seed's prompts.json works as is)" })
+    .option('max-tokens', { type: 'number', describe: 'output tokens per request: in sampling_parameters (vLLM) or the max_tokens tensor (TensorRT-LLM)' })
+    .option('ignore-eos', { type: 'boolean', describe: 'keep generating past end-of-sequence (vLLM ignore_eos; TensorRT-LLM min_tokens)' })
+    .option('extra-input', { type: 'string', array: true, describe: 'name:value, another input tensor (typed by the model)' })
+    .option('request-parameter', { type: 'string', array: true, describe: 'name:value:type (string|int|bool), a request parameter' })
+    .option('concurrency', { type: 'number', default: 1, describe: 'concurrent streams, one request in flight each (closed loop)' })
+    .option('request-rate', { type: 'number', describe: 'requests per second, sent on schedule whatever is in flight (open loop)' })
+    .option('arrival', { choices: ['constant', 'poisson'] as const, default: 'constant' as const, describe: 'gaps between intended send times at --request-rate' })
+    .option('concurrency-range', { type: 'string', describe: 'start:end[:step], one experiment per level' })
+    .option('request-rate-range', { type: 'string', describe: 'start:end[:step], one experiment per level' })
+    .option('warmup', { type: 'number', default: 0, describe: 'requests sent first and left out of the export (kept in the sidecar)' })
+    .option('request-count', { type: 'number', describe: 'exactly this many measured requests per level (no stability windows)' })
+    .option('measurement-mode', { choices: ['count_windows', 'time_windows'] as const, describe: "perf_analyzer's windows (capture: time_windows; prefill/generation: count_windows, as the seed)" })
+    .option('measurement-request-count', { type: 'number', describe: 'requests per count window (capture: 50; prefill/generation: 10)' })
+    .option('measurement-interval', { type: 'number', default: 5000, describe: 'ms per time window' })
+    .option('stability-percentage', { type: 'number', describe: 'stable when the last 3 windows agree within this % on throughput and mean latency (capture: 10; prefill/generation: 999, as the seed)' })
+    .option('max-trials', { type: 'number', default: 10, describe: 'windows per level at most' })
+    .option('prompt-tokens', { type: 'number', describe: 'prompts of exactly N tokens (needs --tokenizer)' })
+    .option('prompt-words', { type: 'number', describe: 'prompts of exactly N words' })
+    .option('tokenizer', { type: 'string', describe: 'a local tokenizer.json, or a folder holding one' })
+    .option('seed', { type: 'number', default: 1, describe: 'seed for prompts and Poisson arrivals' })
+    .option('salt', { type: 'boolean', default: true, describe: 'a unique salt at the start of every prompt, so a prefix cache cannot flatter results (--no-salt: off)' })
+    .option('timeout', { type: 'number', default: 600_000, describe: 'ms to wait for a request\'s final response' })
+    .option('max-errors', { type: 'number', describe: 'stop after more than N failed requests' })
+    .option('grace', { type: 'number', default: 5000, describe: 'ms to wait for requests in flight after an interrupt' });
+}
+
+export function captureOptions(y: Argv): Argv {
+  return loadOptions(y)
+    .option('profile-export-file', { alias: 'f', type: 'string', demandOption: true, describe: 'the export to write (perf_analyzer format), plus FILE.palens.json' })
+    .example('$0 capture -u localhost:8001 -m vllm_model --max-tokens 32 --concurrency 4 --request-count 40 --prompt-words 100 -f export.json', 'the vLLM backend, 40 requests')
+    .example('$0 capture -m vllm --backend vllm-legacy --input-data prompts.json --max-tokens 1 --request-count 10 -f prefill.json', "the seed's model and prompts.json, no model edits")
+    .example('$0 capture --mock --request-rate 20 --arrival poisson --request-count 200 --prompt-words 64 -f rate.json', 'open loop against the embedded mock');
+}
+
+function scenarioOptions(name: 'prefill' | 'generation'): (y: Argv) => Argv {
+  return (y) =>
+    loadOptions(y)
+      .option('lengths', { type: 'string', demandOption: true, describe: 'comma-separated prompt lengths (tokens with --tokenizer, else words)' })
+      .option('results', { type: 'string', demandOption: true, describe: 'folder for one export (+ sidecar) per length and the report' })
+      .option('html', { type: 'boolean', default: true, describe: 'write RESULTS/' + name + '-report.html' })
+      .example(`$0 ${name} -u localhost:8001 -m vllm_model --lengths 64,128,256,512,1024,2048 --results results/`, name === 'prefill' ? 'TTFT against prompt length (max_tokens 1)' : 'token-to-token latency against prompt length (256 tokens each)')
+      .example(`$0 ${name} --mock --lengths 64,512,2048 --request-count 10 --results results/`, 'the same against the embedded mock');
+}
+
+export const prefillOptions = scenarioOptions('prefill');
+export const generationOptions = scenarioOptions('generation');
+
+export function mockOptions(y: Argv): Argv {
+  return y
+    .option('port', { type: 'number', default: 8001, describe: 'port on 127.0.0.1 (0: any free one)' })
+    .option('prefill-base-ms', { type: 'number', default: DEFAULT_LAW.prefillBaseMs, describe: 'TTFT = base + per-token × prompt tokens (+ quadratic × tokens²)' })
+    .option('prefill-per-token-us', { type: 'number', default: DEFAULT_LAW.prefillPerTokenUs })
+    .option('prefill-quadratic-ns', { type: 'number', default: DEFAULT_LAW.prefillQuadraticNs })
+    .option('decode-gap-ms', { type: 'number', default: DEFAULT_LAW.decodeGapMs, describe: 'gap = base + growth × context tokens + batching × (active streams − 1)' })
+    .option('decode-growth-ns', { type: 'number', default: DEFAULT_LAW.decodeGrowthNsPerToken, describe: 'gap growth per context token, ns' })
+    .option('batching-us', { type: 'number', default: DEFAULT_LAW.batchingUsPerStream, describe: 'gap growth per other active stream, µs' })
+    .option('jitter-ms', { type: 'number', default: DEFAULT_LAW.jitterMs, describe: 'seeded uniform noise on every TTFT and gap (0: exact)' })
+    .option('seed', { type: 'number', default: 1 })
+    .option('tokenizer', { type: 'string', describe: 'count prompt tokens with this tokenizer.json (default: whitespace words)' })
+    .option('error-rate', { type: 'number', default: 0, describe: 'fraction of requests answered with an error' })
+    .option('stall-ms', { type: 'number', default: 0, describe: 'a pause of this many ms mid-stream…' })
+    .option('stall-rate', { type: 'number', default: 0.1, describe: '…in this fraction of requests' })
+    .option('drop-connection-after', { type: 'number', default: 0, describe: 'drop every stream after N responses in all (0: never)' })
+    .option('truth-log', { type: 'string', describe: 'append a JSON line per emitted response to FILE' })
+    .example('$0 mock --port 8001 --prefill-base-ms 20 --prefill-per-token-us 50 --jitter-ms 0', 'a server with an exact latency law');
+}
+
+function lawFrom(raw: Record<string, unknown>): LatencyLaw {
+  const n = (k: string, d: number): number => (raw[k] === undefined ? d : Number(raw[k]));
+  return {
+    prefillBaseMs: n('prefill-base-ms', DEFAULT_LAW.prefillBaseMs),
+    prefillPerTokenUs: n('prefill-per-token-us', DEFAULT_LAW.prefillPerTokenUs),
+    prefillQuadraticNs: n('prefill-quadratic-ns', DEFAULT_LAW.prefillQuadraticNs),
+    decodeGapMs: n('decode-gap-ms', DEFAULT_LAW.decodeGapMs),
+    decodeGrowthNsPerToken: n('decode-growth-ns', DEFAULT_LAW.decodeGrowthNsPerToken),
+    batchingUsPerStream: n('batching-us', DEFAULT_LAW.batchingUsPerStream),
+    jitterMs: n('jitter-ms', DEFAULT_LAW.jitterMs),
+    seed: n('seed', 1),
+  };
+}
+
+/** The embedded mock's law: a plausible small server, with a little noise. */
+const EMBEDDED_LAW: LatencyLaw = { ...DEFAULT_LAW, prefillBaseMs: 15, prefillPerTokenUs: 40, decodeGapMs: 8, decodeGrowthNsPerToken: 500, jitterMs: 0.5 };
+
+function range(spec: string, flag: string, issues: string[]): number[] {
+  const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/.exec(spec);
+  if (m === null) {
+    issues.push(`${flag} ${spec}: expected start:end[:step]`);
+    return [];
+  }
+  const [a, b, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 1)];
+  if (!(s > 0) || b < a) {
+    issues.push(`${flag} ${spec}: needs start ≤ end and a step above 0`);
+    return [];
+  }
+  const out: number[] = [];
+  for (let v = a; v <= b + 1e-9; v += s) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+interface Resolved {
+  levels: LoadLevel[];
+  requestCount: number | null;
+  windows: CaptureConfig['windows'];
+  promptUnit: 'tokens' | 'words' | null;
+  promptLength: number | null;
+  tokenizer: string | null;
+  backend: Backend;
+  inputData: string | null;
+  maxTokens: number | null;
+  ignoreEos: boolean;
+}
+
+/** Converts and checks the load options; returns every problem at once. */
+export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?: number; ignoreEos?: boolean; lengthFromScenario?: boolean } = {}): Resolved | string[] {
+  // prefill and generation measure as the seed did: count windows of 10, any three "stable" (-s 999).
+  const seedLike = defaults.lengthFromScenario === true;
+  const issues: string[] = [];
+  const int = (k: string, min: number): number | null => {
+    if (raw[k] === undefined) return null;
+    const v = Number(raw[k]);
+    if (!Number.isInteger(v) || v < min) issues.push(`--${k}: expected an integer ≥ ${min}, got ${String(raw[k])}`);
+    return v;
+  };
+  const concurrency = int('concurrency', 1) ?? 1;
+  const rate = raw['request-rate'] === undefined ? null : Number(raw['request-rate']);
+  if (rate !== null && !(rate > 0)) issues.push(`--request-rate: expected a rate above 0, got ${String(raw['request-rate'])}`);
+  const cr = raw['concurrency-range'] === undefined ? null : range(String(raw['concurrency-range']), '--concurrency-range', issues);
+  const rr = raw['request-rate-range'] === undefined ? null : range(String(raw['request-rate-range']), '--request-rate-range', issues);
+  const loadFlags = [rate !== null, cr !== null, rr !== null].filter(Boolean).length;
+  if (loadFlags > 1) issues.push('choose one of --request-rate, --concurrency-range and --request-rate-range');
+  if ((rate !== null || rr !== null) && raw.concurrency !== undefined && Number(raw.concurrency) !== 1) issues.push('--concurrency does not go with a request rate');
+  let levels: LoadLevel[];
+  if (cr !== null) levels = cr.map((v) => ({ mode: 'concurrency', value: Math.round(v) }));
+  else if (rr !== null) levels = rr.map((v) => ({ mode: 'request_rate', value: v }));
+  else if (rate !== null) levels = [{ mode: 'request_rate', value: rate }];
+  else levels = [{ mode: 'concurrency', value: concurrency }];
+  const requestCount = int('request-count', 1);
+  const maxTokens = int('max-tokens', 1) ?? defaults.maxTokens ?? null;
+  const windows = {
+    mode: (raw['measurement-mode'] as 'count_windows' | 'time_windows' | undefined) ?? (seedLike ? 'count_windows' : 'time_windows'),
+    requestCount: int('measurement-request-count', 1) ?? (seedLike ? 10 : 50),
+    intervalMs: int('measurement-interval', 1) ?? 5000,
+    stabilityPercent: Number(raw['stability-percentage'] ?? (seedLike ? 999 : 10)),
+    maxTrials: int('max-trials', 1) ?? 10,
+  };
+  if (!(windows.stabilityPercent >= 0)) issues.push('--stability-percentage: expected a percentage ≥ 0');
+  int('warmup', 0);
+  int('max-errors', 0);
+  const tokens = int('prompt-tokens', 1);
+  const words = int('prompt-words', 1);
+  const tokenizer = raw.tokenizer === undefined ? null : String(raw.tokenizer);
+  const inputData = raw['input-data'] === undefined ? null : String(raw['input-data']);
+  if (tokens !== null && words !== null) issues.push('choose --prompt-tokens or --prompt-words');
+  if (tokens !== null && tokenizer === null) issues.push('--prompt-tokens needs --tokenizer PATH (a local tokenizer.json)');
+  if (inputData !== null && (tokens !== null || words !== null)) issues.push('--input-data brings its own prompts; --prompt-tokens / --prompt-words do not go with it');
+  if (!defaults.lengthFromScenario && inputData === null && tokens === null && words === null) issues.push('give --prompt-words N, --prompt-tokens N with --tokenizer, or --input-data FILE');
+  if (issues.length > 0) return issues;
+  return {
+    levels,
+    requestCount,
+    windows,
+    promptUnit: tokens !== null ? 'tokens' : words !== null ? 'words' : null,
+    promptLength: tokens ?? words,
+    tokenizer,
+    backend: raw.backend as Backend,
+    inputData,
+    maxTokens,
+    ignoreEos: raw['ignore-eos'] === undefined ? (defaults.ignoreEos ?? false) : Boolean(raw['ignore-eos']),
+  };
+}
+
+async function withTarget<T>(raw: Record<string, unknown>, backend: Backend, fn: (target: string, model: string) => Promise<T>): Promise<T> {
+  let mock: RunningMock | null = null;
+  try {
+    let target = String(raw.url);
+    let model = raw.model === undefined ? null : String(raw.model);
+    if (raw.mock) {
+      mock = await startMock({ port: 0, law: EMBEDDED_LAW });
+      target = mock.target;
+      model ??= MOCK_MODEL[backend];
+    }
+    if (model === null) throw new UsageError('name the model with -m MODEL (or use --mock)');
+    return await fn(target, model);
+  } finally {
+    await mock?.close();
+  }
+}
+
+function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, model: string, exportFile: string, tokenizer: TokenCounter | null, io: CliIo, prompt: { unit: 'tokens' | 'words'; length: number } | null): CaptureConfig {
+  const extras = ((raw['extra-input'] as string[] | undefined) ?? []).map(parseExtraInput);
+  const parameters: RequestPlan['parameters'] = Object.fromEntries(((raw['request-parameter'] as string[] | undefined) ?? []).map(parseRequestParameter));
+  const seed = Number(raw.seed ?? 1);
+  return {
+    target,
+    model,
+    makeSource: async (info): Promise<RequestSource> => {
+      const o = { maxTokens: r.maxTokens, ignoreEos: r.ignoreEos, extraInputs: extras.map((e) => extraTensor(info, e)), requestParameters: parameters };
+      return r.inputData !== null ? inputDataSource(r.inputData, o) : presetSource(r.backend, o);
+    },
+    prompts: prompt === null ? null : new PromptBuilder({ unit: prompt.unit, length: prompt.length, seed, salt: raw.salt !== false }, tokenizer),
+    promptUnit: prompt?.unit ?? null,
+    tokenizer: tokenizer?.path ?? null,
+    levels: r.levels,
+    arrival: raw.arrival as 'constant' | 'poisson',
+    warmup: Number(raw.warmup ?? 0),
+    requestCount: r.requestCount,
+    windows: r.windows,
+    exportFile,
+    timeoutMs: Number(raw.timeout ?? 600_000),
+    maxErrors: raw['max-errors'] === undefined ? null : Number(raw['max-errors']),
+    graceMs: Number(raw.grace ?? 5000),
+    seed,
+    config: {
+      target,
+      model,
+      backend: r.inputData === null ? r.backend : null,
+      input_data: r.inputData,
+      max_tokens: r.maxTokens,
+      ignore_eos: r.ignoreEos,
+      levels: r.levels,
+      arrival: raw.arrival,
+      warmup: Number(raw.warmup ?? 0),
+      request_count: r.requestCount,
+      windows: r.windows,
+      prompt,
+      salt: raw.salt !== false,
+      seed,
+    },
+    clock: new MonotonicClock(),
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
+}
+
+function describeResult(res: CaptureResult, io: CliIo): void {
+  for (const l of res.levels) {
+    const bad = Object.entries(l.statuses).filter(([k, v]) => k !== 'ok' && v > 0);
+    const lag = l.scheduleLagNs === null ? '' : ` · schedule lag p50 ${((l.scheduleLagNs.p50 ?? 0) / 1e6).toFixed(3)} ms, p99 ${((l.scheduleLagNs.p99 ?? 0) / 1e6).toFixed(3)} ms`;
+    const intended =
+      l.ttftFromIntendedMeanNs === null ? '' : ` · mean TTFT ${((l.ttftFromSendMeanNs ?? 0) / 1e6).toFixed(3)} ms from send, ${(l.ttftFromIntendedMeanNs / 1e6).toFixed(3)} ms from intended send`;
+    const stability = l.stable === null ? '' : l.stable ? ` · stable after ${l.windows} windows` : ` · not stable after ${l.windows} windows`;
+    io.stderr.write(
+      `palens: ${l.mode.replace('_', ' ')} ${l.value}: ${l.requests} requests, ${l.statuses.ok} ok${bad.map(([k, v]) => `, ${v} ${k.replace('_', ' ')}`).join('')}${stability}${lag}${intended}\n`,
+    );
+  }
+  io.stderr.write(`palens: wrote ${res.exportFile} and ${res.sidecarFile}${res.interrupted ? ' (interrupted)' : ''}\n`);
+  if (res.stoppedReason) io.stderr.write(`palens: stopped early: ${res.stoppedReason}\n`);
+}
+
+function plainProgress(io: CliIo, label: string): CaptureConfig['onProgress'] {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (io.stderrIsTTY && !io.env.CI && now - last > 100) {
+      last = now;
+      io.stderr.write(`\r${label} · ${p.phase} · sent ${p.sent} · done ${p.done} · errors ${p.errors}   `);
+    }
+  };
+}
+
+export async function captureCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
+  const r = resolveLoad(raw);
+  if (Array.isArray(r)) throw new UsageError(r.join('; '));
+  const tokenizer = r.tokenizer === null ? null : await loadTokenizer(r.tokenizer);
+  const prompt = r.promptUnit === null ? null : { unit: r.promptUnit, length: r.promptLength! };
+  const res = await withTarget(raw, r.backend, (target, model) => {
+    const cfg = buildConfig(raw, r, target, model, String(raw['profile-export-file']), tokenizer, io, prompt);
+    cfg.onProgress = plainProgress(io, 'capture');
+    return capture(cfg);
+  });
+  if (io.stderrIsTTY && !io.env.CI) io.stderr.write('\n');
+  describeResult(res, io);
+  if (res.interrupted) return EXIT.interrupted;
+  return res.stoppedReason === null ? EXIT.ok : EXIT.invalid;
+}
+
+export async function scenarioCommand(name: 'prefill' | 'generation', raw: Record<string, unknown>, io: CliIo): Promise<number> {
+  const r = resolveLoad(raw, { maxTokens: name === 'prefill' ? 1 : 256, ignoreEos: name === 'generation', lengthFromScenario: true });
+  if (Array.isArray(r)) throw new UsageError(r.join('; '));
+  const lengths = String(raw.lengths)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (lengths.length === 0 || lengths.some((l) => !Number.isInteger(l) || l < 1)) throw new UsageError(`--lengths ${String(raw.lengths)}: expected comma-separated positive integers`);
+  if (r.inputData !== null) throw new UsageError(`--input-data does not go with ${name}: it makes prompts of each length itself`);
+  const tokenizer = r.tokenizer === null ? null : await loadTokenizer(r.tokenizer);
+  const unit: 'tokens' | 'words' = tokenizer === null ? 'words' : 'tokens';
+  const results = String(raw.results);
+  await mkdir(results, { recursive: true });
+  const files: string[] = [];
+  let interrupted = false;
+  await withTarget(raw, r.backend, async (target, model) => {
+    for (const [i, length] of lengths.entries()) {
+      if (interrupted) break;
+      const file = join(results, `${name}-${length}.json`);
+      const cfg = buildConfig(raw, r, target, model, file, tokenizer, io, { unit, length });
+      const label = `${name} · length ${i + 1}/${lengths.length} (${length} ${unit})`;
+      cfg.onProgress = plainProgress(io, label);
+      const res = await capture(cfg);
+      if (io.stderrIsTTY && !io.env.CI) io.stderr.write('\n');
+      io.stderr.write(`palens: ${label}: `);
+      describeResult(res, io);
+      files.push(file);
+      interrupted = res.interrupted;
+    }
+  });
+  const analysis = await analyzeSweep(files, { percentiles: [50, 90, 99], keepEmptyResponses: false, lengthBy: 'meta', threads: 1 });
+  io.stdout.write(renderTable(analysis, makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY))));
+  if (raw.html !== false) {
+    const report = join(results, `${name}-report.html`);
+    await writeFile(report, renderHtml(analysis));
+    io.stderr.write(`palens: wrote ${report}\n`);
+  }
+  return interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+export async function mockCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
+  const tokenizer = raw.tokenizer === undefined ? null : await loadTokenizer(String(raw.tokenizer));
+  const mock = await startMock({
+    port: Number(raw.port),
+    law: lawFrom(raw),
+    faults: {
+      errorRate: Number(raw['error-rate'] ?? 0),
+      stallMs: Number(raw['stall-ms'] ?? 0),
+      stallRate: Number(raw['stall-rate'] ?? 0.1),
+      dropConnectionAfter: Number(raw['drop-connection-after'] ?? 0),
+    },
+    ...(tokenizer === null ? {} : { countTokens: (t: string) => tokenizer.count(t) }),
+    ...(raw['truth-log'] === undefined ? {} : { truthLog: String(raw['truth-log']) }),
+  });
+  io.stdout.write(`palens mock listening on ${mock.target} (models: vllm, vllm_legacy, ensemble); Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve();
+    io.signal?.addEventListener('abort', () => resolve());
+  });
+  await mock.close();
+  return EXIT.ok;
+}

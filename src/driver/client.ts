@@ -1,0 +1,95 @@
+/**
+ * A KServe v2 gRPC client on @grpc/grpc-js: unary health and metadata calls, and bidirectional
+ * ModelStreamInfer streams whose responses are stamped the moment grpc-js hands them to us,
+ * before protobuf decoding (the stamp is taken in the deserializer).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ServerError } from '../errors.js';
+import { decodeStreamResponse, encodeRequest, inferenceService, type Plain } from '../proto/codec.js';
+import type { Clock } from '../records/clock.js';
+
+type Unary = Exclude<keyof typeof inferenceService, 'ModelStreamInfer'>;
+
+export interface StreamEvents {
+  /** A response arrived at `stampNs` (clock offset); `message` is decoded. */
+  response(stampNs: number, message: Plain): void;
+  /** The stream ended: null when cleanly, else why. */
+  end(error: Error | null): void;
+}
+
+export interface InferStream {
+  send(request: Plain): void;
+  /** Half-close: no more requests. */
+  close(): void;
+  cancel(): void;
+}
+
+interface Stamped {
+  stampNs: number;
+  bytes: Buffer;
+}
+
+export class TritonClient {
+  private readonly client: grpc.Client;
+
+  constructor(
+    readonly target: string,
+    private readonly clock: Clock,
+  ) {
+    this.client = new grpc.Client(target, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 64 << 20,
+      'grpc.max_send_message_length': 64 << 20,
+      // Retries buffer every message and channelz books every call: time a measurement should not carry.
+      'grpc.enable_retries': 0,
+      'grpc.enable_channelz': 0,
+    });
+  }
+
+  unary(name: Unary, request: Plain, timeoutMs = 10_000): Promise<Plain> {
+    const m = inferenceService[name];
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        m.path,
+        m.requestSerialize as (v: Plain) => Buffer,
+        m.responseDeserialize as (b: Buffer) => Plain,
+        request,
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err, res) => {
+          if (err) reject(new ServerError(`${name}: ${err.details || err.message}`, this.target, err));
+          else resolve(res as Plain);
+        },
+      );
+    });
+  }
+
+  openStream(events: StreamEvents): InferStream {
+    const clock = this.clock;
+    const call = this.client.makeBidiStreamRequest(
+      inferenceService.ModelStreamInfer.path,
+      encodeRequest as (v: Plain) => Buffer,
+      // Stamp first, decode after: what grpc-js did before this point is all the client adds.
+      (bytes: Buffer): Stamped => ({ stampNs: clock.nowNs(), bytes }),
+    );
+    let ended = false;
+    const end = (e: Error | null): void => {
+      if (ended) return;
+      ended = true;
+      events.end(e);
+    };
+    call.on('data', (s: Stamped) => events.response(s.stampNs, decodeStreamResponse(s.bytes)));
+    call.on('error', (e: grpc.ServiceError) => end(e.code === grpc.status.CANCELLED ? null : e));
+    call.on('end', () => end(null));
+    return {
+      send: (request) => {
+        if (!ended) call.write(request);
+      },
+      close: () => call.end(),
+      cancel: () => call.cancel(),
+    };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * palens mock: a Triton-compatible gRPC server (ServerLive/Ready, ModelReady, ModelMetadata,
+ * ModelConfig, ModelStreamInfer) whose decoupled models answer by a known latency law, with
+ * injectable faults, logging when it emitted every response (the truth a capture is checked
+ * against). It shares no code with the driver beyond the wire format: its transport is Node's
+ * HTTP/2 (mock/http2-grpc.ts), the driver's is @grpc/grpc-js.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { seeded } from '../compare/bootstrap.js';
+import { encodeTensor, inferenceService, type Plain } from '../proto/codec.js';
+import { type Clock, MonotonicClock } from '../records/clock.js';
+import { type DuplexCall, listen, type Route } from './http2-grpc.js';
+import { type LatencyLaw, LatencyModel } from './latency.js';
+import { MockRequestError, MODELS, type MockModel, readInputs } from './models.js';
+import { PreciseScheduler, type Scheduled } from './scheduler.js';
+
+export interface MockFaults {
+  /** Fraction of requests answered with an error instead of tokens (seeded). */
+  errorRate: number;
+  /** A stall of this many ms in the middle of a request's stream… */
+  stallMs: number;
+  /** …for this fraction of requests. */
+  stallRate: number;
+  /** After this many responses in all, every open connection is dropped, once (0 = never). */
+  dropConnectionAfter: number;
+}
+
+export interface MockOptions {
+  /** 0 picks a free port. */
+  port: number;
+  law: LatencyLaw;
+  faults?: Partial<MockFaults>;
+  /** Counts prompt tokens; whitespace words when absent. */
+  countTokens?: (text: string) => number;
+  /** Append a JSON line per emitted response to this file. */
+  truthLog?: string;
+  clock?: Clock;
+}
+
+/** One emitted response, as the mock saw it leave. */
+export interface TruthEntry {
+  id: string;
+  model: string;
+  /** Position of the response in its request's stream. */
+  index: number;
+  /** ns since the clock's anchor, just before the write. */
+  emittedNs: number;
+  /** When the request arrived, same clock. */
+  arrivedNs: number;
+  final: boolean;
+  empty: boolean;
+  error: string | null;
+  promptTokens: number;
+}
+
+export interface RunningMock {
+  port: number;
+  target: string;
+  truth: TruthEntry[];
+  clock: Clock;
+  /** Requests in flight now. */
+  active(): number;
+  close(): Promise<void>;
+}
+
+const WORDS = 'the model streams one token at a time while the client measures how long each one takes to arrive'.split(' ');
+
+const paramValue = (p: Plain | undefined): unknown => {
+  if (p === undefined || p === null) return undefined;
+  for (const k of ['bool_param', 'int64_param', 'string_param', 'double_param', 'uint64_param']) {
+    if (p[k] !== undefined && p[k] !== null) return p[k];
+  }
+  return undefined;
+};
+
+export async function startMock(o: MockOptions): Promise<RunningMock> {
+  const clock = o.clock ?? new MonotonicClock();
+  const latency = new LatencyModel(o.law);
+  const faults: MockFaults = { errorRate: 0, stallMs: 0, stallRate: 0.1, dropConnectionAfter: 0, ...o.faults };
+  const random = seeded(o.law.seed + 7);
+  const countTokens = o.countTokens ?? ((t: string) => t.split(/\s+/).filter(Boolean).length);
+  const truth: TruthEntry[] = [];
+  const log: WriteStream | null = o.truthLog ? createWriteStream(o.truthLog) : null;
+  const calls = new Set<DuplexCall<Plain, Plain>>();
+  let dropAll = (): void => undefined;
+  let active = 0;
+  let emitted = 0;
+  let dropped = false;
+  const scheduler = new PreciseScheduler(clock);
+
+  const record = (e: TruthEntry): void => {
+    truth.push(e);
+    log?.write(JSON.stringify({ ...e, emitted_epoch_ns: clock.epochNs(e.emittedNs), arrived_epoch_ns: clock.epochNs(e.arrivedNs) }) + '\n');
+  };
+
+  const model = (name: unknown): MockModel | undefined => MODELS[String(name)];
+  const unary = <T>(fn: (req: Plain) => T): ((req: Plain) => T) => fn;
+  const known = (req: Plain): MockModel => {
+    const m = model(req.name);
+    if (m === undefined) throw new Error(`Request for unknown model: '${String(req.name)}' is not found`);
+    return m;
+  };
+  const tensorMeta = (m: MockModel, t: MockModel['inputs'][number]): Plain => ({
+    name: t.name,
+    datatype: t.datatype,
+    shape: m.maxBatchSize > 0 ? [-1, ...t.dims] : t.dims,
+  });
+
+  const handlers = {
+    ServerLive: unary(() => ({ live: true })),
+    ServerReady: unary(() => ({ ready: true })),
+    ModelReady: unary((req) => ({ ready: model(req.name) !== undefined })),
+    ServerMetadata: unary(() => ({ name: 'palens-mock', version: '2.41.0', extensions: ['parameters'] })),
+    ModelMetadata: unary((req) => {
+      const m = known(req);
+      return { name: m.name, versions: ['1'], platform: m.backend === '' ? 'ensemble' : m.backend, inputs: m.inputs.map((t) => tensorMeta(m, t)), outputs: m.outputs.map((t) => tensorMeta(m, t)) };
+    }),
+    ModelConfig: unary((req) => {
+      const m = known(req);
+      return {
+        config: {
+          name: m.name,
+          platform: m.backend === '' ? 'ensemble' : '',
+          backend: m.backend,
+          max_batch_size: m.maxBatchSize,
+          input: m.inputs.map((t) => ({ name: t.name, data_type: t.configType, dims: t.dims, optional: t.optional })),
+          output: m.outputs.map((t) => ({ name: t.name, data_type: t.configType, dims: t.dims })),
+          model_transaction_policy: { decoupled: true },
+        },
+      };
+    }),
+    ModelStreamInfer(call: DuplexCall<Plain, Plain>): void {
+      calls.add(call);
+      const timers = new Set<Scheduled>();
+      let pending = 0;
+      let ended = false;
+      const finish = (): void => {
+        if (ended && pending === 0) call.end();
+      };
+      const write = (msg: Plain): boolean => {
+        if (call.destroyed) return false;
+        call.write(msg);
+        return true;
+      };
+      const stop = (): void => {
+        for (const t of timers) t.cancel();
+        timers.clear();
+        calls.delete(call);
+      };
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      call.on('end', () => {
+        ended = true;
+        finish();
+      });
+      call.on('data', (req: Plain) => {
+        const id = String(req.id ?? '');
+        const m = model(req.model_name);
+        const wantsEmptyFinal = paramValue((req.parameters as Record<string, Plain> | undefined)?.triton_enable_empty_final_response) === true;
+        const started = clock.nowNs();
+        const fail = (message: string, at: number): void => {
+          const t = scheduler.at(started + at, () => {
+            timers.delete(t);
+            const now = clock.nowNs();
+            if (write({ error_message: message, infer_response: { id, model_name: String(req.model_name), model_version: '1', parameters: { triton_final_response: { bool_param: true } } } })) {
+              record({ id, model: String(req.model_name), index: 0, emittedNs: now, arrivedNs: started, final: true, empty: true, error: message, promptTokens: 0 });
+            }
+            active--;
+            pending--;
+            finish();
+          });
+          timers.add(t);
+        };
+        active++;
+        pending++;
+        if (m === undefined) return fail(`Request for unknown model: '${String(req.model_name)}' is not found`, 0);
+        let gen;
+        try {
+          const params: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries((req.parameters as Record<string, Plain>) ?? {})) params[k] = paramValue(v);
+          gen = m.parse(readInputs(m, req), params);
+        } catch (e) {
+          if (e instanceof MockRequestError) return fail(e.message, 0);
+          throw e;
+        }
+        const promptTokens = countTokens(gen.prompt);
+        const ttft = latency.ttftNs(promptTokens);
+        if (faults.errorRate > 0 && random() < faults.errorRate) return fail('mock: injected error', ttft);
+        const stallAt = faults.stallMs > 0 && random() < faults.stallRate ? Math.floor(gen.maxTokens / 2) : -1;
+        const count = gen.stream ? gen.maxTokens : 1;
+        const words: string[] = [];
+        for (let k = 0; k < gen.maxTokens; k++) words.push(WORDS[(k + promptTokens) % WORDS.length]!);
+        const shape = m.maxBatchSize > 0 ? [1, 1] : [1];
+        const outputName = m.outputs[0]!.name;
+        // Absolute due times of each response, from the request's arrival.
+        let due = ttft;
+        let k = 0;
+        const emitNext = (): void => {
+          const now = clock.nowNs();
+          let text: string;
+          if (!gen.stream) text = (gen.includePrompt ? gen.prompt : '') + words.join(' ');
+          else if (m.cumulative) text = gen.prompt + ' ' + words.slice(0, k + 1).join(' ');
+          else text = (k === 0 ? '' : ' ') + words[k]!;
+          const last = k === count - 1;
+          const final = last && !m.separateFinal;
+          const ok = write({
+            infer_response: {
+              model_name: m.name,
+              model_version: '1',
+              id,
+              parameters: { triton_final_response: { bool_param: final } },
+              outputs: [{ name: outputName, datatype: 'BYTES', shape }],
+              raw_output_contents: [encodeTensor('BYTES', [text])],
+            },
+          });
+          if (!ok) return;
+          record({ id, model: m.name, index: k, emittedNs: now, arrivedNs: started, final, empty: false, error: null, promptTokens });
+          emitted++;
+          if (faults.dropConnectionAfter > 0 && emitted >= faults.dropConnectionAfter && !dropped) {
+            // Once: every open connection goes; new ones are served again.
+            dropped = true;
+            dropAll();
+            return;
+          }
+          if (last) {
+            if (m.separateFinal && wantsEmptyFinal) {
+              const t = scheduler.at(clock.nowNs() + 50_000, () => {
+                timers.delete(t);
+                const at = clock.nowNs();
+                if (write({ infer_response: { model_name: m.name, model_version: '1', id, parameters: { triton_final_response: { bool_param: true } } } })) {
+                  record({ id, model: m.name, index: k + 1, emittedNs: at, arrivedNs: started, final: true, empty: true, error: null, promptTokens });
+                }
+                active--;
+                pending--;
+                finish();
+              });
+              timers.add(t);
+              return;
+            }
+            active--;
+            pending--;
+            finish();
+            return;
+          }
+          k++;
+          due += latency.gapNs(promptTokens + k, active) + (k === stallAt ? faults.stallMs * 1e6 : 0);
+          schedule();
+        };
+        const schedule = (): void => {
+          const t = scheduler.at(started + due, () => {
+            timers.delete(t);
+            emitNext();
+          });
+          timers.add(t);
+        };
+        schedule();
+      });
+    },
+  };
+
+  const routes: Record<string, Route> = {};
+  for (const [name, m] of Object.entries(inferenceService)) {
+    const codec = { decode: m.requestDeserialize as (b: Buffer) => unknown, encode: m.responseSerialize as (v: unknown) => Buffer };
+    const h = (handlers as Record<string, unknown>)[name];
+    if (h === undefined) continue;
+    routes[m.path] = m.requestStream ? { codec, duplex: h as Route['duplex'] } : { codec, unary: h as Route['unary'] };
+  }
+  const raw = await listen(o.port, routes);
+  dropAll = () => raw.dropAll();
+  const port = raw.port;
+  return {
+    port,
+    target: `127.0.0.1:${port}`,
+    truth,
+    clock,
+    active: () => active,
+    async close() {
+      scheduler.stop();
+      await raw.close();
+      if (log !== null) await new Promise<void>((resolve) => log.end(resolve));
+    },
+  };
+}

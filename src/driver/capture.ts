@@ -21,6 +21,7 @@ import { seeded } from '../compare/bootstrap.js';
 import type { Clock } from '../records/clock.js';
 import { VERSION } from '../version.js';
 import { type InferStream, TritonClient } from './client.js';
+import type { StreamResponse } from './decode.js';
 import { inferRequest, type ModelInfo, modelInfo, type RequestPlan, type RequestSource } from './presets.js';
 
 export interface LoadLevel {
@@ -215,24 +216,19 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
         return stream;
       };
 
-      const onResponse = (slot: Slot, stampNs: number, msg: Plain): void => {
-        const res = msg.infer_response as Plain | null;
-        const id = String(res?.id ?? '');
-        const f = slot.flights.get(id);
+      const onResponse = (slot: Slot, stampNs: number, msg: StreamResponse): void => {
+        const f = slot.flights.get(msg.id);
         if (f === undefined) return; // late answer to a request already timed out or cancelled
-        const error = String(msg.error_message ?? '');
-        if (error !== '') return finish(f, 'server_error', error);
-        const outputs = (res?.outputs as Plain[]) ?? [];
-        const raw = (res?.raw_output_contents as Buffer[]) ?? [];
+        if (msg.error !== '') return finish(f, 'server_error', msg.error);
         const out: Record<string, string> = {};
-        outputs.forEach((o, i) => {
-          const values = decodeTensor(String(o.datatype), raw[i] ?? Buffer.alloc(0));
-          out[String(o.name)] = values.length === 1 ? String(values[0]) : values.map(String).join('');
-        });
+        for (let i = 0; i < msg.outputs.length; i++) {
+          const o = msg.outputs[i]!;
+          const values = decodeTensor(o.datatype, msg.raw[i] ?? Buffer.alloc(0));
+          out[o.name] = values.length === 1 ? String(values[0]) : values.map(String).join('');
+        }
         f.stamps.push(stampNs);
         f.outputs.push(out);
-        const final = (res?.parameters as Record<string, Plain> | undefined)?.triton_final_response?.bool_param === true;
-        if (final) finish(f, 'ok', null);
+        if (msg.final) finish(f, 'ok', null);
       };
 
       const finish = (f: Flight, status: RequestStatus, error: string | null): void => {

@@ -279,14 +279,39 @@ function describeResult(res: CaptureResult, io: CliIo): void {
   if (res.stoppedReason) io.stderr.write(`palens: stopped early: ${res.stoppedReason}\n`);
 }
 
-function plainProgress(io: CliIo, label: string): CaptureConfig['onProgress'] {
-  let last = 0;
-  return (p) => {
-    const now = Date.now();
-    if (io.stderrIsTTY && !io.env.CI && now - last > 100) {
-      last = now;
-      io.stderr.write(`\r${label} · ${p.phase} · sent ${p.sent} · done ${p.done} · errors ${p.errors}   `);
-    }
+/**
+ * Progress on stderr: a cli-progress bar on a terminal (lengths done, requests done, rate, errors),
+ * nothing per request otherwise (the per-length summary lines are the plain record).
+ */
+async function progressBar(io: CliIo, lengths: number): Promise<{ update: (label: string, length: number, p: Parameters<NonNullable<CaptureConfig['onProgress']>>[0]) => void; stop: () => void }> {
+  if (!io.stderrIsTTY || io.env.CI) return { update: () => undefined, stop: () => undefined };
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: io.stderr as NodeJS.WritableStream,
+      format: '{label} [{bar}] lengths {value}/{total} · requests {done} ({phase}) · {rate} req/s · errors {errors}',
+      fps: 10,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(lengths, 0, { label: '', done: 0, phase: '', rate: '0', errors: 0 });
+  const started = Date.now();
+  let total = 0;
+  let lastLength = -1;
+  let base = 0;
+  return {
+    update(label, length, p) {
+      if (length !== lastLength) {
+        base = total;
+        lastLength = length;
+      }
+      total = base + p.done;
+      const seconds = (Date.now() - started) / 1000;
+      bar.update(length, { label, done: total, phase: p.phase, rate: seconds > 0 ? (total / seconds).toFixed(1) : '0', errors: p.errors });
+    },
+    stop: () => bar.stop(),
   };
 }
 
@@ -295,12 +320,17 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   if (Array.isArray(r)) throw new UsageError(r.join('; '));
   const tokenizer = r.tokenizer === null ? null : await loadTokenizer(r.tokenizer);
   const prompt = r.promptUnit === null ? null : { unit: r.promptUnit, length: r.promptLength! };
-  const res = await withTarget(raw, r.backend, (target, model) => {
-    const cfg = buildConfig(raw, r, target, model, String(raw['profile-export-file']), tokenizer, io, prompt);
-    cfg.onProgress = plainProgress(io, 'capture');
-    return capture(cfg);
-  });
-  if (io.stderrIsTTY && !io.env.CI) io.stderr.write('\n');
+  const bar = await progressBar(io, 1);
+  let res: CaptureResult;
+  try {
+    res = await withTarget(raw, r.backend, (target, model) => {
+      const cfg = buildConfig(raw, r, target, model, String(raw['profile-export-file']), tokenizer, io, prompt);
+      cfg.onProgress = (p) => bar.update('capture', 0, p);
+      return capture(cfg);
+    });
+  } finally {
+    bar.stop();
+  }
   describeResult(res, io);
   if (res.interrupted) return EXIT.interrupted;
   return res.stoppedReason === null ? EXIT.ok : EXIT.invalid;
@@ -322,21 +352,26 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
   await mkdir(results, { recursive: true });
   const files: string[] = [];
   let interrupted = false;
-  await withTarget(raw, r.backend, async (target, model) => {
-    for (const [i, length] of lengths.entries()) {
-      if (interrupted) break;
-      const file = join(results, `${name}-${length}.json`);
-      const cfg = buildConfig(raw, r, target, model, file, tokenizer, io, { unit, length });
-      const label = `${name} · length ${i + 1}/${lengths.length} (${length} ${unit})`;
-      cfg.onProgress = plainProgress(io, label);
-      const res = await capture(cfg);
-      if (io.stderrIsTTY && !io.env.CI) io.stderr.write('\n');
-      io.stderr.write(`palens: ${label}: `);
-      describeResult(res, io);
-      files.push(file);
-      interrupted = res.interrupted;
-    }
-  });
+  const bar = await progressBar(io, lengths.length);
+  try {
+    await withTarget(raw, r.backend, async (target, model) => {
+      for (const [i, length] of lengths.entries()) {
+        if (interrupted) break;
+        const file = join(results, `${name}-${length}.json`);
+        const cfg = buildConfig(raw, r, target, model, file, tokenizer, io, { unit, length });
+        const label = `${name} ${length} ${unit}`;
+        cfg.onProgress = (p) => bar.update(label, i, p);
+        const res = await capture(cfg);
+        bar.update(label, i + 1, { level: 0, levels: 1, sent: 0, done: 0, errors: 0, phase: 'drain' });
+        io.stderr.write(`palens: ${name} · length ${i + 1}/${lengths.length} (${length} ${unit}): `);
+        describeResult(res, io);
+        files.push(file);
+        interrupted = res.interrupted;
+      }
+    });
+  } finally {
+    bar.stop();
+  }
   const analysis = await analyzeSweep(files, { percentiles: [50, 90, 99], keepEmptyResponses: false, lengthBy: 'meta', threads: 1 });
   io.stdout.write(renderTable(analysis, makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY))));
   if (raw.html !== false) {

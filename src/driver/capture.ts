@@ -148,7 +148,9 @@ async function preflight(client: TritonClient, cfg: CaptureConfig): Promise<{ se
   const modelReady = await client.unary('ModelReady', { name: cfg.model, version: '' }).catch(() => ({ ready: false }));
   if (modelReady.ready !== true) throw new ServerError(`model '${cfg.model}' is not ready (or not loaded)`, cfg.target);
   const server = await client.unary('ServerMetadata', {}).catch(() => ({}) as Plain);
+  const metadata = await client.unary('ModelMetadata', { name: cfg.model, version: '' }).catch(() => null);
   const model = modelInfo(await client.unary('ModelConfig', { name: cfg.model, version: '' }));
+  if (metadata !== null) model.metadata = { platform: metadata.platform, versions: metadata.versions, inputs: metadata.inputs, outputs: metadata.outputs };
   const source = await cfg.makeSource(model);
   const problems = source.check(model);
   if (problems.length > 0) throw new ServerError(`${source.description} does not fit: ${problems.join('; ')}`, cfg.target, undefined, 'choose --backend to match the model, or give --input-data');

@@ -15,6 +15,8 @@ export interface ModelInfo {
   decoupled: boolean;
   inputs: { name: string; datatype: string; dims: number[]; optional: boolean }[];
   outputs: { name: string; datatype: string }[];
+  /** What ModelMetadata said (for the sidecar). */
+  metadata?: Plain;
 }
 
 export function modelInfo(config: Plain): ModelInfo {

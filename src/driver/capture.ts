@@ -16,12 +16,13 @@ import { ExportWriter, writeSidecar } from '../export/writer.js';
 import { summarize } from '../metrics/distribution.js';
 import { ExactSample } from '../metrics/samples.js';
 import type { BuiltPrompt, PromptBuilder } from '../prompts/builder.js';
-import { decodeTensor, type Plain } from '../proto/codec.js';
+import type { Plain } from '../proto/codec.js';
 import { seeded } from '../compare/bootstrap.js';
 import type { Clock } from '../records/clock.js';
 import { VERSION } from '../version.js';
 import { type InferStream, TritonClient } from './client.js';
 import type { StreamResponse } from './decode.js';
+import { ResponseLog } from './response-log.js';
 import { inferRequest, type ModelInfo, modelInfo, type RequestPlan, type RequestSource } from './presets.js';
 
 export interface LoadLevel {
@@ -81,8 +82,7 @@ interface Flight {
   warmup: boolean;
   intendedNs: number | null;
   sendNs: number;
-  stamps: number[];
-  outputs: Record<string, string>[];
+  responses: ResponseLog;
   status: RequestStatus | null;
   error: string | null;
   prompt: BuiltPrompt | null;
@@ -222,14 +222,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
         const f = slot.flights.get(msg.id);
         if (f === undefined) return; // late answer to a request already timed out or cancelled
         if (msg.error !== '') return finish(f, 'server_error', msg.error);
-        const out: Record<string, string> = {};
-        for (let i = 0; i < msg.outputs.length; i++) {
-          const o = msg.outputs[i]!;
-          const values = decodeTensor(o.datatype, msg.raw[i] ?? Buffer.alloc(0));
-          out[o.name] = values.length === 1 ? String(values[0]) : values.map(String).join('');
-        }
-        f.stamps.push(stampNs);
-        f.outputs.push(out);
+        f.responses.add(stampNs, msg);
         if (msg.final) finish(f, 'ok', null);
       };
 
@@ -247,30 +240,33 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
           send_ns: clock.epochNs(f.sendNs),
           status,
           error,
-          responses: f.stamps.length,
+          responses: f.responses.count,
         };
         if (status !== 'ok') errors++;
         if (f.warmup) {
           warmups.push(entry);
           warmDone++;
         } else {
-          writer.request({
-            timestamp: clock.epochNs(f.sendNs),
-            requestInputs: requestInputs(f.plan),
-            responseTimestamps: f.stamps.map((s) => clock.epochNs(s)),
-            responseOutputs: f.outputs,
-          });
+          const log = f.responses;
+          const stamps: string[] = [];
+          const outputs: Record<string, string>[] = [];
+          for (let k = 0; k < log.count; k++) {
+            stamps.push(clock.epochNs(log.stamp(k)));
+            outputs.push(log.outputsOf(k));
+          }
+          writer.request({ timestamp: clock.epochNs(f.sendNs), requestInputs: requestInputs(f.plan), responseTimestamps: stamps, responseOutputs: outputs });
           sidecarRequests.push(entry);
           statuses[status]++;
           done++;
-          const firstNonEmpty = f.stamps.find((_, i) => Object.values(f.outputs[i]!).some((v) => v !== ''));
+          let firstNonEmpty: number | undefined;
+          for (let k = 0; k < log.count && firstNonEmpty === undefined; k++) if (log.hasText(k)) firstNonEmpty = log.stamp(k);
           if (firstNonEmpty !== undefined) {
             fromSend.add(Math.max(0, Math.round(firstNonEmpty - f.sendNs)));
             if (f.intendedNs !== null) fromIntended.add(Math.max(0, Math.round(firstNonEmpty - f.intendedNs)));
           }
           if (phase === 'measure' && cfg.requestCount === null) {
             windowDone++;
-            windowLatency += (f.stamps.at(-1) ?? f.sendNs) - f.sendNs;
+            windowLatency += (log.count > 0 ? log.stamp(log.count - 1) : f.sendNs) - f.sendNs;
             if (cfg.windows.mode === 'count_windows' && windowDone >= cfg.windows.requestCount) closeWindow();
           }
         }
@@ -309,8 +305,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
           warmup,
           intendedNs,
           sendNs: 0,
-          stamps: [],
-          outputs: [],
+          responses: new ResponseLog(),
           status: null,
           error: null,
           prompt,

@@ -5,11 +5,7 @@
 import { UsageError } from './errors.js';
 import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from './export/reader.js';
 import { readSplit, SPLIT_MIN_BYTES } from './export/split.js';
-import { hasSidecar } from './export/sidecar.js';
-import { sweepInPool } from './export/pool.js';
-import { sweepFile, tokenizerFor } from './export/sweep-job.js';
-import type { LengthBy } from './sweep/length.js';
-import { type SweepSummary, SweepSink, summarizeSweep } from './sweep/sweep.js';
+import type { SweepSummary } from './sweep/sweep.js';
 import { ExperimentSet } from './metrics/experiment-set.js';
 import type { ExperimentSummary, MetricOptions } from './metrics/experiment.js';
 import { VERSION } from './version.js';
@@ -100,7 +96,7 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   return { set, result };
 }
 
-function inputSummary(r: ReadResult): InputSummary {
+export function inputSummary(r: ReadResult): InputSummary {
   return {
     file: r.file,
     bytes: r.fileBytes,
@@ -133,69 +129,4 @@ function experimentWarnings(file: string, e: ExperimentSummary, options: MetricO
     );
   }
   return out;
-}
-
-export interface SweepOptions extends MetricOptions {
-  /** How to measure prompt length; by default meta when every file has a sidecar, else tokens with a tokenizer, else words. */
-  lengthBy?: LengthBy;
-  /** A local tokenizer.json, or a folder holding one. */
-  tokenizer?: string;
-  /** Round lengths to the nearest multiple of this. */
-  bucket?: number;
-  /** Worker threads for many files. @default 2 */
-  threads?: number;
-}
-
-/** Always reported for sweep points, whatever --percentiles says: the sweep table shows them. */
-const SWEEP_PERCENTILES = [50, 90, 99];
-
-/** `palens analyze --sweep`: every request of every file, grouped by prompt length. */
-export async function analyzeSweep(files: readonly string[], options: SweepOptions): Promise<Analysis> {
-  if (files.length === 0) throw new UsageError('--sweep: no files to analyse');
-  const by: LengthBy = options.lengthBy ?? (files.every(hasSidecar) ? 'meta' : options.tokenizer !== undefined ? 'tokens' : 'words');
-  if (by === 'tokens' && options.tokenizer === undefined) throw new UsageError('--length-by tokens needs --tokenizer PATH (a local tokenizer.json)');
-  if (by === 'meta') {
-    const missing = files.filter((f) => !hasSidecar(f));
-    if (missing.length > 0) throw new UsageError(`--length-by meta: no palens sidecar (FILE.palens.json) for ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`);
-  }
-  const tokenizer = by === 'tokens' ? await tokenizerFor(options.tokenizer!) : null;
-  const percentiles = [...new Set([...options.percentiles, ...SWEEP_PERCENTILES])].sort((a, b) => a - b);
-  const metrics = { keepEmptyResponses: options.keepEmptyResponses, percentiles };
-  const jobOptions = { by, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null, metrics };
-
-  const sink = new SweepSink(metrics);
-  const inputs: InputSummary[] = [];
-  const warnings: string[] = [];
-  const take = (result: ReadResult): void => {
-    inputs.push(inputSummary(result));
-    if (!result.source.hasResponseOutputs) {
-      warnings.push(`${result.file}: no response_outputs (perf_analyzer before 2024): empty final responses cannot be told apart and are counted as responses`);
-    }
-  };
-  if ((options.threads ?? 2) > 1 && files.length > 1) {
-    await sweepInPool(
-      files,
-      jobOptions,
-      options.threads ?? 2,
-      (_i, result) => take(result),
-      (state) => sink.merge(state),
-    );
-  } else {
-    for (const file of files) take(await sweepFile(file, sink, jobOptions));
-  }
-  let unit: SweepSummary['unit'] = by === 'meta' ? 'tokens' : by;
-  if (by === 'meta') {
-    const { readSidecarLengths } = await import('./export/sidecar.js');
-    unit = (await readSidecarLengths(files[0]!)).unit;
-  }
-  const { sweep, warnings: sweepWarnings } = summarizeSweep(sink, { by, unit, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null });
-  return {
-    schemaVersion: ANALYSIS_SCHEMA_VERSION,
-    tool: { name: 'palens', version: VERSION },
-    options: { percentiles, keep_empty_responses: options.keepEmptyResponses, experiment: 'all' },
-    inputs,
-    experiments: [],
-    sweep,
-    warnings: [...warnings, ...sweepWarnings],
-  };
 }

@@ -3,6 +3,8 @@
  * No CLI, colour or process state here.
  */
 export { analyzeFiles, ANALYSIS_SCHEMA_VERSION } from './analysis.js';
+export { analyzeSweep } from './sweep-analysis.js';
+export type { SweepOptions } from './sweep-analysis.js';
 export type { Analysis, AnalyzeOptions, FileExperiment, InputSummary } from './analysis.js';
 export { EXIT, InputError, IoError, PalensError, UsageError } from './errors.js';
 export type { ErrorCode, ErrorLocation } from './errors.js';

@@ -6,7 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { seeded } from '../src/compare/bootstrap.js';
+import { seeded } from '../src/records/random.js';
 
 export type Flavor = 'vllm' | 'vllm-legacy' | 'trtllm' | 'openai' | 'pa-2023';
 

@@ -1,11 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import type { Argv } from 'yargs';
-import { analyzeFiles, analyzeSweep, type Analysis } from '../analysis.js';
-import { LENGTH_MEASURES, type LengthBy } from '../sweep/length.js';
-import { renderHtml } from '../report/html.js';
+import { analyzeFiles, type Analysis } from '../analysis.js';
+import type { LengthBy } from '../sweep/length.js';
 import { expandFiles } from './files.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
-import { DEFAULT_PERCENTILES } from '../metrics/distribution.js';
 import { renderCsv } from '../report/csv.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
@@ -13,41 +10,7 @@ import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
 import { byteProgress } from './progress.js';
 
-export const FORMATS = ['table', 'json', 'csv'] as const;
-export type Format = (typeof FORMATS)[number];
-
-export function analyzeOptions(y: Argv): Argv {
-  return y
-    .positional('files', { type: 'string', array: true, describe: 'perf_analyzer --profile-export-file outputs (.json or .json.gz)' })
-    .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'output format' })
-    .option('out', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
-    .option('experiment', { alias: 'e', type: 'string', default: 'all', describe: 'experiment (load level) index to report, or all' })
-    .option('percentiles', { alias: 'p', type: 'string', default: DEFAULT_PERCENTILES.join(','), describe: 'comma-separated percentiles, each in [0, 100]' })
-    .option('threads', {
-      type: 'number',
-      default: 2,
-      describe: 'threads for one large uncompressed file (1 or 2): the file is cut between two requests near its middle',
-    })
-    .option('sweep', {
-      type: 'boolean',
-      default: false,
-      describe: 'group every request of every file by prompt length; fit TTFT and token-to-token latency against it',
-    })
-    .option('length-by', { choices: LENGTH_MEASURES, describe: 'prompt length measure for --sweep (default: meta with sidecars, else tokens with --tokenizer, else words)' })
-    .option('tokenizer', { type: 'string', describe: 'a local Hugging Face tokenizer.json, or a folder holding one (never downloaded)' })
-    .option('bucket', { type: 'number', describe: 'round prompt lengths to the nearest multiple of N' })
-    .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to FILE' })
-    .option('keep-empty-responses', {
-      type: 'boolean',
-      default: false,
-      describe: 'keep empty responses (decoupled models\' empty finals) in every metric, as naive scripts do',
-    })
-    .example('$0 analyze profile_export.json', 'report TTFT and token-to-token latency per experiment')
-    .example('$0 analyze export.json.gz -f json -o analysis.json', 'machine-readable output (schemas/analysis.schema.json)')
-    .example('$0 analyze export.json -p 50,90,99,99.9 --experiment 0', 'chosen percentiles, first load level only')
-    .example('$0 analyze export.json -f csv | column -s, -t', 'one row per experiment × metric')
-    .example("$0 analyze --sweep 'results/*.json' --tokenizer ./tokenizer.json --html sweep.html", 'TTFT and token-to-token latency against prompt length, with fits and charts');
-}
+import type { Format } from './options.js';
 
 export interface AnalyzeCliOptions {
   files: string[];
@@ -120,6 +83,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
   try {
     if (opts.sweep) {
       const files = await expandFiles(opts.files, '--sweep');
+      const { analyzeSweep } = await import('../sweep-analysis.js');
       analysis = await analyzeSweep(files, {
         percentiles: opts.percentiles,
         keepEmptyResponses: opts.keepEmptyResponses,
@@ -148,6 +112,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         ? renderCsv(analysis)
         : renderTable(analysis, makeChalk(colorLevel(opts.color, io.env, toFile ? false : io.stdoutIsTTY)));
   if (opts.html !== undefined) {
+    const { renderHtml } = await import('../report/html.js');
     await writeReport(opts.html, renderHtml(analysis));
     io.stderr.write(`palens: wrote ${opts.html}\n`);
   }

@@ -1,38 +1,17 @@
 import { writeFile } from 'node:fs/promises';
-import type { Argv } from 'yargs';
 import { ANALYSIS_SCHEMA_VERSION } from '../analysis.js';
-import { type ComparedMetric, COMPARED_METRICS, compareSides, type GroupComparison, RESERVOIR } from '../compare/compare.js';
+import { type ComparedMetric, compareSides, type GroupComparison, RESERVOIR } from '../compare/compare.js';
 import { CompareSink } from '../compare/sink.js';
 import type { Statistic } from '../compare/bootstrap.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
 import { hasSidecar, readSidecarLengths } from '../export/sidecar.js';
 import { readExport } from '../export/reader.js';
 import { tokenizerFor } from '../export/sweep-job.js';
-import { LENGTH_MEASURES, type LengthBy, measure } from '../sweep/length.js';
+import { type LengthBy, measure } from '../sweep/length.js';
 import { VERSION } from '../version.js';
 import { colorLevel, makeChalk } from './color.js';
 import { expandFiles } from './files.js';
 import type { CliIo } from './io.js';
-
-export function compareOptions(y: Argv): Argv {
-  return y
-    .positional('a', { type: 'string', describe: 'the baseline: an export, or a quoted glob of exports with --sweep' })
-    .positional('b', { type: 'string', describe: 'the candidate, the same way' })
-    .option('sweep', { type: 'boolean', default: false, describe: 'compare per prompt length across sets of exports' })
-    .option('length-by', { choices: LENGTH_MEASURES, describe: 'prompt length measure for --sweep' })
-    .option('tokenizer', { type: 'string', describe: 'a local tokenizer.json for --length-by tokens' })
-    .option('bucket', { type: 'number', describe: 'round prompt lengths to the nearest multiple of N' })
-    .option('fail-if-slower', { type: 'number', describe: 'exit 1 when B is slower than A by more than PCT percent, with the 95% interval above zero' })
-    .option('metric', { type: 'string', array: true, choices: COMPARED_METRICS, describe: 'metrics the gate checks (default: time_to_first_token and token_to_token_latency)' })
-    .option('stat', { choices: ['mean', 'p50', 'p99'] as const, default: 'mean' as const, describe: 'statistic the gate checks' })
-    .option('bootstrap', { type: 'number', default: 1000, describe: 'bootstrap rounds for the intervals' })
-    .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (same seed, same intervals)' })
-    .option('keep-empty-responses', { type: 'boolean', default: false, describe: 'keep empty responses in every metric' })
-    .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
-    .option('out', { alias: 'o', type: 'string', describe: 'write the comparison to FILE' })
-    .example('$0 compare before.json after.json', 'B − A per experiment with 95% intervals')
-    .example("$0 compare --sweep 'base/*.json' 'new/*.json' --fail-if-slower 5", 'a CI gate: exit 1 on a >5% slowdown that the interval confirms');
-}
 
 async function readSide(label: string, arg: string, sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<string[]> {
   const files = await expandFiles([arg], label);

@@ -5,11 +5,8 @@
 import yargs, { type Argv } from 'yargs';
 import { EXIT, PalensError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { analyzeCommand, analyzeOptions } from './analyze.js';
-import { compareCommand, compareOptions } from './compare.js';
-import { captureCommand, captureOptions, generationOptions, mockCommand, mockOptions, prefillOptions, scenarioCommand } from './capture.js';
+import { analyzeOptions, captureOptions, compareOptions, generationOptions, mockOptions, prefillOptions, validateOptions } from './options.js';
 import type { CliIo } from './io.js';
-import { validateCommand, validateOptions } from './validate.js';
 
 export type { CliIo } from './io.js';
 
@@ -67,12 +64,13 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     const command = String((argv._ as unknown[])[0]);
-    if (command === 'analyze') return await analyzeCommand(argv, io);
-    if (command === 'validate') return await validateCommand(argv, io);
-    if (command === 'compare') return await compareCommand(argv, io);
-    if (command === 'capture') return await captureCommand(argv, io);
-    if (command === 'prefill' || command === 'generation') return await scenarioCommand(command, argv, io);
-    if (command === 'mock') return await mockCommand(argv, io);
+    // Each command's code is loaded when it runs, not at start-up.
+    if (command === 'analyze') return await (await import('./analyze.js')).analyzeCommand(argv, io);
+    if (command === 'validate') return await (await import('./validate.js')).validateCommand(argv, io);
+    if (command === 'compare') return await (await import('./compare.js')).compareCommand(argv, io);
+    if (command === 'capture') return await (await import('./capture.js')).captureCommand(argv, io);
+    if (command === 'prefill' || command === 'generation') return await (await import('./capture.js')).scenarioCommand(command, argv, io);
+    if (command === 'mock') return await (await import('./capture.js')).mockCommand(argv, io);
     throw new UsageError(`unknown command ${command}`);
   } catch (e) {
     return report(e, io, debug);

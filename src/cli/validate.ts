@@ -1,17 +1,8 @@
-import type { Argv } from 'yargs';
 import { EXIT, UsageError } from '../errors.js';
 import { describeProblem } from '../export/problems.js';
 import { validateFile, type Validation } from '../export/validate.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
-
-export function validateOptions(y: Argv): Argv {
-  return y
-    .positional('files', { type: 'string', array: true, describe: 'profile exports to check (.json or .json.gz)' })
-    .option('max-problems', { type: 'number', default: 20, describe: 'problems listed per file; the rest are counted' })
-    .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table', describe: 'output format' })
-    .example('$0 validate results/*.json', 'exit 0 when every file is valid, 1 when any is not, 2 when one cannot be read');
-}
 
 export async function validateCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const files = (raw.files as unknown[]).map(String);

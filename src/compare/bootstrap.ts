@@ -3,21 +3,12 @@
  * (B − A): each round resamples both with replacement, seeded, so a comparison is reproducible.
  */
 import { quantileSorted } from 'simple-statistics';
+import { seeded } from '../records/random.js';
+
+export { seeded };
 
 export type Statistic = 'mean' | 'p50' | 'p99';
 export const STATISTICS: readonly Statistic[] = ['mean', 'p50', 'p99'];
-
-/** mulberry32: small and seeded. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Type-7 percentile of sorted values (numpy's default, as docs/METRICS.md). */
 function percentileSorted(sorted: Float64Array, p: number): number {

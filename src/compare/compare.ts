@@ -6,8 +6,9 @@ import type { Distribution } from '../metrics/distribution.js';
 import { bootstrapDifferences, type Statistic, STATISTICS } from './bootstrap.js';
 import { type CompareSink, RESERVOIR } from './sink.js';
 
-export const COMPARED_METRICS = ['time_to_first_token', 'token_to_token_latency', 'inter_token_latency', 'request_latency'] as const;
-export type ComparedMetric = (typeof COMPARED_METRICS)[number];
+import { COMPARED_METRICS, type ComparedMetric } from './metrics.js';
+
+export { COMPARED_METRICS, type ComparedMetric } from './metrics.js';
 
 export interface StatisticComparison {
   a: number | null;

@@ -5,7 +5,7 @@
  */
 import { ExperimentAccumulator, type ExperimentSummary, type MetricOptions } from '../metrics/experiment.js';
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
-import { seeded } from './bootstrap.js';
+import { seeded } from '../records/random.js';
 
 /** Gaps kept per group for the bootstrap; beyond it the interval is conservative (docs/METRICS.md). */
 export const RESERVOIR = 10_000;

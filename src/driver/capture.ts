@@ -17,7 +17,7 @@ import { summarize } from '../metrics/distribution.js';
 import { ExactSample } from '../metrics/samples.js';
 import type { BuiltPrompt, PromptBuilder } from '../prompts/builder.js';
 import type { Plain } from '../proto/codec.js';
-import { seeded } from '../compare/bootstrap.js';
+import { seeded } from '../records/random.js';
 import type { Clock } from '../records/clock.js';
 import { VERSION } from '../version.js';
 import { type InferStream, TritonClient } from './client.js';

@@ -6,8 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { encodeTensor, type Plain, type TensorValue, wireType } from '../proto/codec.js';
 
-export const BACKENDS = ['vllm', 'vllm-legacy', 'trtllm'] as const;
-export type Backend = (typeof BACKENDS)[number];
+import type { Backend } from './backends.js';
+
+export { BACKENDS, type Backend } from './backends.js';
 
 export interface ModelInfo {
   name: string;

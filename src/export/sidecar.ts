@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { InputError, IoError } from '../errors.js';
-import { firstSchemaError, schemaValidator } from '../schemas.js';
 import type { PromptLengths } from '../sweep/length.js';
 
 export const sidecarPath = (exportPath: string): string => `${exportPath}.palens.json`;
@@ -35,6 +34,8 @@ export async function readSidecarLengths(exportPath: string): Promise<PromptLeng
     if ((e as { code?: string }).code !== undefined) throw new IoError(`cannot be read (${(e as Error).message})`, file, e);
     throw new InputError('PALENS_INPUT_SYNTAX', `expected a JSON sidecar, found invalid JSON (${(e as Error).message})`, { file });
   }
+  // ajv only when a sidecar is read.
+  const { firstSchemaError, schemaValidator } = await import('../schemas.js');
   const validate = schemaValidator('sidecar');
   if (!validate(doc)) {
     const { pointer, message } = firstSchemaError(validate.errors);

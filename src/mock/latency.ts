@@ -2,7 +2,7 @@
  * The mock server's latency law (docs/METRICS.md has the driver's side). Pure: given a prompt
  * length, a context length and the number of active streams, how long until the next response.
  */
-import { seeded } from '../compare/bootstrap.js';
+import { seeded } from '../records/random.js';
 
 export interface LatencyLaw {
   /** TTFT = prefillBaseMs + prefillPerTokenUs · L + prefillQuadraticNs · L² (L prompt tokens). */

@@ -6,7 +6,7 @@
  * HTTP/2 (mock/http2-grpc.ts), the driver's is @grpc/grpc-js.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { seeded } from '../compare/bootstrap.js';
+import { seeded } from '../records/random.js';
 import { encodeTensor, inferenceService, type Plain } from '../proto/codec.js';
 import { type Clock, MonotonicClock } from '../records/clock.js';
 import { type DuplexCall, listen, type Route } from './http2-grpc.js';

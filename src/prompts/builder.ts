@@ -3,7 +3,7 @@
  * result again), drawn from the corpus at a seeded place, each made unique by a salt at its start
  * so that a prefix cache cannot serve one request from another's work.
  */
-import { seeded } from '../compare/bootstrap.js';
+import { seeded } from '../records/random.js';
 import type { TokenCounter } from './tokenizer.js';
 import { CORPUS } from './corpus.js';
 

@@ -1,0 +1,77 @@
+/**
+ * `palens analyze --sweep`: every request of every file, grouped by prompt length, read on worker
+ * threads when there are several files. Loaded only for sweeps (the tokenizer and the pool cost
+ * start-up time a plain analysis does not need).
+ */
+import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary, inputSummary } from './analysis.js';
+import { UsageError } from './errors.js';
+import { sweepInPool } from './export/pool.js';
+import type { ReadResult } from './export/reader.js';
+import { hasSidecar, readSidecarLengths } from './export/sidecar.js';
+import { sweepFile, tokenizerFor } from './export/sweep-job.js';
+import type { MetricOptions } from './metrics/experiment.js';
+import type { LengthBy } from './sweep/length.js';
+import { type SweepSummary, SweepSink, summarizeSweep } from './sweep/sweep.js';
+import { VERSION } from './version.js';
+
+export interface SweepOptions extends MetricOptions {
+  /** How to measure prompt length; by default meta when every file has a sidecar, else tokens with a tokenizer, else words. */
+  lengthBy?: LengthBy;
+  /** A local tokenizer.json, or a folder holding one. */
+  tokenizer?: string;
+  /** Round lengths to the nearest multiple of this. */
+  bucket?: number;
+  /** Worker threads for many files. @default 2 */
+  threads?: number;
+}
+
+/** Always reported for sweep points, whatever --percentiles says: the sweep table shows them. */
+const SWEEP_PERCENTILES = [50, 90, 99];
+
+/** `palens analyze --sweep`: every request of every file, grouped by prompt length. */
+export async function analyzeSweep(files: readonly string[], options: SweepOptions): Promise<Analysis> {
+  if (files.length === 0) throw new UsageError('--sweep: no files to analyse');
+  const by: LengthBy = options.lengthBy ?? (files.every(hasSidecar) ? 'meta' : options.tokenizer !== undefined ? 'tokens' : 'words');
+  if (by === 'tokens' && options.tokenizer === undefined) throw new UsageError('--length-by tokens needs --tokenizer PATH (a local tokenizer.json)');
+  if (by === 'meta') {
+    const missing = files.filter((f) => !hasSidecar(f));
+    if (missing.length > 0) throw new UsageError(`--length-by meta: no palens sidecar (FILE.palens.json) for ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`);
+  }
+  const tokenizer = by === 'tokens' ? await tokenizerFor(options.tokenizer!) : null;
+  const percentiles = [...new Set([...options.percentiles, ...SWEEP_PERCENTILES])].sort((a, b) => a - b);
+  const metrics = { keepEmptyResponses: options.keepEmptyResponses, percentiles };
+  const jobOptions = { by, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null, metrics };
+
+  const sink = new SweepSink(metrics);
+  const inputs: InputSummary[] = [];
+  const warnings: string[] = [];
+  const take = (result: ReadResult): void => {
+    inputs.push(inputSummary(result));
+    if (!result.source.hasResponseOutputs) {
+      warnings.push(`${result.file}: no response_outputs (perf_analyzer before 2024): empty final responses cannot be told apart and are counted as responses`);
+    }
+  };
+  if ((options.threads ?? 2) > 1 && files.length > 1) {
+    await sweepInPool(
+      files,
+      jobOptions,
+      options.threads ?? 2,
+      (_i, result) => take(result),
+      (state) => sink.merge(state),
+    );
+  } else {
+    for (const file of files) take(await sweepFile(file, sink, jobOptions));
+  }
+  let unit: SweepSummary['unit'] = by === 'meta' ? 'tokens' : by;
+  if (by === 'meta') unit = (await readSidecarLengths(files[0]!)).unit;
+  const { sweep, warnings: sweepWarnings } = summarizeSweep(sink, { by, unit, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null });
+  return {
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
+    tool: { name: 'palens', version: VERSION },
+    options: { percentiles, keep_empty_responses: options.keepEmptyResponses, experiment: 'all' },
+    inputs,
+    experiments: [],
+    sweep,
+    warnings: [...warnings, ...sweepWarnings],
+  };
+}

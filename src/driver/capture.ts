@@ -77,7 +77,7 @@ export interface CaptureProgress {
 
 interface Flight {
   id: string;
-  /** Position in the experiment's export; -1 for warm-up requests. */
+  /** Position in the experiment's export (warm-up requests: position among the warm-ups). */
   index: number;
   warmup: boolean;
   intendedNs: number | null;
@@ -301,7 +301,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
         const id = `palens-${levelIndex}-${serial++}`;
         const f: Flight = {
           id,
-          index: warmup ? -1 : measureIndex++,
+          index: warmup ? warmSent : measureIndex++,
           warmup,
           intendedNs,
           sendNs: 0,

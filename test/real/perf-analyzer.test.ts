@@ -1,0 +1,64 @@
+/**
+ * The real perf_analyzer (2.41.0, from PyPI's tritonclient wheel; test/real/setup.sh) and palens
+ * capture against the same palens mock, in one run: both exports valid, read alike by the seed's
+ * formulas and palens analyze, and agreeing on mean TTFT within 5%. Skips, saying why, where
+ * perf_analyzer is not installed; fails instead under PALENS_REQUIRE_REAL (CI).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BIN, ROOT, repoPath } from '../helpers/paths.js';
+import { spawnCli, withTempDir } from '../helpers/cli.js';
+
+const PA = repoPath('.cache', 'real', 'perf_analyzer.sh');
+const have = existsSync(PA);
+if (!have && process.env.PALENS_REQUIRE_REAL) throw new Error(`PALENS_REQUIRE_REAL is set but ${PA} is missing: run test/real/setup.sh`);
+if (!have) console.warn(`skipping the perf_analyzer tests: ${PA} is missing (bash test/real/setup.sh installs it)`);
+
+async function mockProcess(): Promise<{ target: string; stop: () => void }> {
+  const child = spawn(process.execPath, [BIN, 'mock', '--port', '0', '--prefill-base-ms', '50', '--prefill-per-token-us', '50', '--decode-gap-ms', '10', '--jitter-ms', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const target = await new Promise<string>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening on (\S+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    });
+  });
+  return { target, stop: () => child.kill('SIGTERM') };
+}
+
+const seed = (file: string): { time_to_first_token_s: number; token_to_token_latency_s: number } =>
+  JSON.parse(execFileSync('python3', [repoPath('bench', 'seed_reference.py'), file], { encoding: 'utf8' }));
+
+describe('perf_analyzer and palens capture on one server', () => {
+  (have ? test : test.skip)("the seed's command and palens capture agree", async () => {
+    await withTempDir(async (dir) => {
+      const prompts = join(dir, 'prompts.json');
+      await writeFile(prompts, JSON.stringify({ data: [{ PROMPT: ['Hello, my name is'], STREAM: [true], SAMPLING_PARAMETERS: ['{"max_tokens": 8}'] }] }));
+      const mock = await mockProcess();
+      try {
+        const paFile = join(dir, 'pa.json');
+        execFileSync(PA, ['-m', 'vllm_legacy', '-u', mock.target, '-i', 'grpc', '--async', '--streaming', `--input-data=${prompts}`, `--profile-export-file=${paFile}`, '--measurement-mode=count_windows', '--measurement-request-count=10', '--stability-percentage=999'], { encoding: 'utf8' });
+        const palensFile = join(dir, 'palens.json');
+        const cap = await spawnCli(['capture', '-u', mock.target, '-m', 'vllm_legacy', '--input-data', prompts, '--measurement-mode', 'count_windows', '--measurement-request-count', '10', '--stability-percentage', '999', '-f', palensFile]);
+        expect(cap.code).toBe(0);
+        for (const f of [paFile, palensFile]) expect((await spawnCli(['validate', f])).code).toBe(0);
+        const a = JSON.parse((await spawnCli(['analyze', paFile, '-f', 'json'])).stdout);
+        const b = JSON.parse((await spawnCli(['analyze', palensFile, '-f', 'json', '--keep-empty-responses'])).stdout);
+        // The seed's formulas read both exports as palens does (both keep the empty final here).
+        expect(a.experiments[0].metrics.time_to_first_token.mean / 1e9).toBe(seed(paFile).time_to_first_token_s);
+        expect(b.experiments[0].metrics.time_to_first_token.mean / 1e9).toBe(seed(palensFile).time_to_first_token_s);
+        expect(b.experiments[0].metrics.token_to_token_latency.mean / 1e9).toBe(seed(palensFile).token_to_token_latency_s);
+        // The same responses: 8 tokens and the legacy model's empty final.
+        expect(a.experiments[0].metrics.output_responses.mean).toBe(9);
+        expect(b.experiments[0].metrics.output_responses.mean).toBe(9);
+        const ttftA = a.experiments[0].metrics.time_to_first_token.mean;
+        const ttftB = b.experiments[0].metrics.time_to_first_token.mean;
+        expect(Math.abs(ttftB - ttftA) / ttftA).toBeLessThan(0.05);
+      } finally {
+        mock.stop();
+      }
+    });
+  });
+});

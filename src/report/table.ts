@@ -29,7 +29,7 @@ export function renderTable(a: Analysis, c: ChalkInstance): string {
 }
 
 function describeInput(i: InputSummary): string {
-  const who = i.version === null ? 'perf_analyzer export' : `perf_analyzer ${i.version}`;
+  const who = i.version === null ? 'perf_analyzer export' : i.version.startsWith('palens') ? `${i.version} capture` : `perf_analyzer ${i.version}`;
   const kind = i.service_kind ? `, ${i.service_kind}` : '';
   return `${who}${kind} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}`;
 }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs real NVIDIA client software for the integration tests (test/real/), from PyPI and Debian only:
-# perf_analyzer 2.41.0 from the tritonclient wheel, with the two libraries it loads.
-# Idempotent: what is already in .cache/real/ is kept. Prints where perf_analyzer is.
+# Installs real NVIDIA software for the integration tests (test/real/), from PyPI and Debian only:
+# - perf_analyzer 2.41.0 from the tritonclient wheel, with the two libraries it loads;
+# - a real Triton server: nvidia-pytriton, with torch (CPU) and transformers for the model in
+#   test/real/triton_server.py, in a venv of Debian's own Python 3.11 (PyTriton's Python-backend stub
+#   does not run with pyenv's 3.11.7 standard library: '_thread.RLock' object has no attribute
+#   '_recursion_count').
+# Idempotent: what is already in .cache/real/ is kept; pip's cache is reused between runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=.cache/real
@@ -35,6 +39,14 @@ os.chmod(path, 0o755)
 PY
   rm -rf "$tmp"
 fi
+if [ ! -x "$root/triton-venv/bin/python" ] || ! "$root/triton-venv/bin/python" -c 'import pytriton, torch, transformers' 2>/dev/null; then
+  py=/usr/bin/python3.11
+  [ -x "$py" ] || py=python3
+  "$py" -m venv "$root/triton-venv"
+  "$root/triton-venv/bin/pip" install -q nvidia-pytriton torch==2.13.0 transformers 2>&1 | grep -v '^WARNING: Location' || true
+fi
+echo "triton: $root/triton-venv/bin/python test/real/triton_server.py"
+
 cudart=$(dirname "$(find "$root/venv" -name 'libcudart.so.12' -print -quit)")
 cat > "$root/perf_analyzer.sh" <<SH
 #!/usr/bin/env bash

@@ -67,11 +67,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
       experiments.push({ file, ...e });
       warnings.push(...experimentWarnings(file, e, options));
     }
-    if (!result.source.hasResponseOutputs) {
-      warnings.push(
-        `${file}: no response_outputs (perf_analyzer before 2024): empty final responses cannot be told apart and are counted as responses`,
-      );
-    }
+    if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file));
   }
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
@@ -94,6 +90,11 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   const set = new ExperimentSet(options, wanted);
   const result = await readExport(file, set, { failFast: true, ...(progress ? { onProgress: progress } : {}) });
   return { set, result };
+}
+
+/** The warning for an export without response_outputs. */
+export function noOutputsWarning(file: string): string {
+  return `${file}: no response_outputs (perf_analyzer before 2024): empty final responses cannot be told apart and are counted as responses`;
 }
 
 export function inputSummary(r: ReadResult): InputSummary {

@@ -3,7 +3,7 @@
  * threads when there are several files. Loaded only for sweeps (the tokenizer and the pool cost
  * start-up time a plain analysis does not need).
  */
-import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary, inputSummary } from './analysis.js';
+import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary, inputSummary, noOutputsWarning } from './analysis.js';
 import { UsageError } from './errors.js';
 import { sweepInPool } from './export/pool.js';
 import type { ReadResult } from './export/reader.js';
@@ -48,7 +48,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   const take = (result: ReadResult): void => {
     inputs.push(inputSummary(result));
     if (!result.source.hasResponseOutputs) {
-      warnings.push(`${result.file}: no response_outputs (perf_analyzer before 2024): empty final responses cannot be told apart and are counted as responses`);
+      warnings.push(noOutputsWarning(result.file));
     }
   };
   if ((options.threads ?? 2) > 1 && files.length > 1) {

@@ -12,6 +12,7 @@
  */
 import { basename } from 'node:path';
 import { ServerError } from '../errors.js';
+import { countWords } from '../export/outputs.js';
 import { ExportWriter, writeSidecar } from '../export/writer.js';
 import { summarize } from '../metrics/distribution.js';
 import { ExactSample } from '../metrics/samples.js';
@@ -235,7 +236,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
           index: f.index,
           id: f.id,
           prompt_tokens: f.prompt?.tokens ?? null,
-          prompt_words: f.prompt?.words ?? (f.plan.prompt === null ? null : f.plan.prompt.split(/\s+/).filter(Boolean).length),
+          prompt_words: f.prompt?.words ?? (f.plan.prompt === null ? null : countWords(f.plan.prompt)),
           intended_send_ns: f.intendedNs === null ? null : clock.epochNs(f.intendedNs),
           send_ns: clock.epochNs(f.sendNs),
           status,

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
-import type { MetricOptions } from '../metrics/experiment.js';
+import { type MetricOptions, stateBuffers } from '../metrics/experiment.js';
 import { ProfileParser } from './profile-parser.js';
 import { readPlain } from './reader.js';
 
@@ -26,14 +26,7 @@ try {
   await readPlain(job.file, parser, job.chunkBytes, job.size, (read) => port.postMessage({ kind: 'progress', read }), job.from);
   const result = parser.finish();
   const experiments = set.snapshot();
-  const transfer: ArrayBuffer[] = [];
-  for (const e of experiments) {
-    for (const sample of Object.values(e.acc.samples)) {
-      transfer.push(sample.stage.buffer as ArrayBuffer, sample.floats.buffer as ArrayBuffer);
-      for (const b of sample.buckets) for (const a of [b.dense, b.low]) if (a !== null) transfer.push(a.buffer as ArrayBuffer);
-    }
-  }
-  port.postMessage({ kind: 'done', result, experiments }, [...new Set(transfer)]);
+  port.postMessage({ kind: 'done', result, experiments }, stateBuffers(experiments.map((e) => e.acc)));
 } catch (e) {
   if (e instanceof InputError) {
     port.postMessage({

@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { PalensError } from '../errors.js';
+import { stateBuffers } from '../metrics/experiment.js';
 import { SweepSink } from '../sweep/sweep.js';
 import { sweepFile, type SweepJobOptions } from './sweep-job.js';
 
@@ -17,19 +18,8 @@ type Job = { kind: 'file'; id: number; file: string; options: SweepJobOptions } 
 port.on('message', async (job: Job) => {
   if (job.kind === 'finish') {
     const state = sink?.snapshot() ?? null;
-    const transfer = new Set<ArrayBuffer>();
-    if (state !== null) {
-      transfer.add(state.lengths.buffer as ArrayBuffer);
-      transfer.add(state.ttfts.buffer as ArrayBuffer);
-      for (const g of state.groups) {
-        for (const s of Object.values(g.acc.samples)) {
-          transfer.add(s.stage.buffer as ArrayBuffer);
-          transfer.add(s.floats.buffer as ArrayBuffer);
-          for (const b of s.buckets) for (const a of [b.dense, b.low]) if (a !== null) transfer.add(a.buffer as ArrayBuffer);
-        }
-      }
-    }
-    port.postMessage({ kind: 'state', state }, [...transfer]);
+    const transfer = state === null ? [] : [state.lengths.buffer as ArrayBuffer, state.ttfts.buffer as ArrayBuffer, ...stateBuffers(state.groups.map((g) => g.acc))];
+    port.postMessage({ kind: 'state', state }, [...new Set(transfer)]);
     return;
   }
   try {

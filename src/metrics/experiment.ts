@@ -91,6 +91,19 @@ export interface AccumulatorState {
 
 const SAMPLE_NAMES = ['ttft', 'latency', 'itl', 'outputs', 'words', 'chars', 'gaps'] as const;
 
+/** The buffers under accumulator states, to transfer them to another thread rather than copy them. */
+export function stateBuffers(states: readonly AccumulatorState[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const state of states) {
+    for (const s of Object.values(state.samples)) {
+      out.add(s.stage.buffer as ArrayBuffer);
+      out.add(s.floats.buffer as ArrayBuffer);
+      for (const b of s.buckets) for (const a of [b.dense, b.low]) if (a !== null) out.add(a.buffer as ArrayBuffer);
+    }
+  }
+  return [...out];
+}
+
 export class ExperimentAccumulator {
   private readonly ttft: ExactSample;
   private readonly latency: ExactSample;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs real NVIDIA software for the integration tests (test/real/), from PyPI and Debian only:
 # - perf_analyzer 2.41.0 from the tritonclient wheel, with the two libraries it loads;
+# - genai-perf (its export parser, for test/real/genai-perf.test.ts);
 # - a real Triton server: nvidia-pytriton, with torch (CPU) and transformers for the model in
 #   test/real/triton_server.py, in a venv of Debian's own Python 3.11 (PyTriton's Python-backend stub
 #   does not run with pyenv's 3.11.7 standard library: '_thread.RLock' object has no attribute
@@ -46,6 +47,12 @@ if [ ! -x "$root/triton-venv/bin/python" ] || ! "$root/triton-venv/bin/python" -
   "$root/triton-venv/bin/pip" install -q nvidia-pytriton torch==2.13.0 transformers 2>&1 | grep -v '^WARNING: Location' || true
 fi
 echo "triton: $root/triton-venv/bin/python test/real/triton_server.py"
+
+if [ ! -x "$root/genai-venv/bin/genai-perf" ]; then
+  python3 -m venv "$root/genai-venv"
+  "$root/genai-venv/bin/pip" install -q genai-perf 2>&1 | grep -v '^WARNING: Location' || true
+fi
+echo "genai-perf: $root/genai-venv/bin/python test/real/genai_parse.py"
 
 cudart=$(dirname "$(find "$root/venv" -name 'libcudart.so.12' -print -quit)")
 cat > "$root/perf_analyzer.sh" <<SH

@@ -41,6 +41,20 @@ class Reader {
     return [s, this.pos];
   }
 
+  /** A reader over the next length-delimited field (a nested message). */
+  sub(): Reader {
+    const [s, e] = this.span();
+    const r = new Reader(this.buf, e);
+    r.pos = s;
+    return r;
+  }
+
+  /** The next length-delimited field as text. */
+  text(encoding: BufferEncoding = 'utf8'): string {
+    const [s, e] = this.span();
+    return this.buf.toString(encoding, s, e);
+  }
+
   skip(wire: number): void {
     if (wire === 0) this.varint();
     else if (wire === 1) this.pos += 8;
@@ -50,22 +64,16 @@ class Reader {
   }
 }
 
-function readParameterBool(buf: Buffer, s: number, e: number): { key: string; bool: boolean | null } {
-  const r = new Reader(buf, e);
-  r.pos = s;
+function readParameterBool(r: Reader): { key: string; bool: boolean | null } {
   let key = '';
   let bool: boolean | null = null;
-  while (r.pos < e) {
+  while (r.pos < r.end) {
     const tag = r.varint();
     const field = Math.floor(tag / 8);
-    if (field === 1 && (tag & 7) === 2) {
-      const [a, b] = r.span();
-      key = buf.toString('utf8', a, b);
-    } else if (field === 2 && (tag & 7) === 2) {
-      const [a, b] = r.span();
-      const v = new Reader(buf, b);
-      v.pos = a;
-      while (v.pos < b) {
+    if (field === 1 && (tag & 7) === 2) key = r.text();
+    else if (field === 2 && (tag & 7) === 2) {
+      const v = r.sub();
+      while (v.pos < v.end) {
         const t = v.varint();
         if (t === 8) bool = v.varint() !== 0;
         else v.skip(t & 7);
@@ -78,44 +86,31 @@ function readParameterBool(buf: Buffer, s: number, e: number): { key: string; bo
 export function decodeStreamResponseFast(buf: Buffer): StreamResponse {
   const out: StreamResponse = { error: '', id: '', final: false, outputs: [], raw: [] };
   const r = new Reader(buf, buf.length);
-  while (r.pos < buf.length) {
+  while (r.pos < r.end) {
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wire = tag & 7;
-    if (field === 1 && wire === 2) {
-      const [a, b] = r.span();
-      out.error = buf.toString('utf8', a, b);
-    } else if (field === 2 && wire === 2) {
-      const [s, e] = r.span();
-      const m = new Reader(buf, e);
-      m.pos = s;
-      while (m.pos < e) {
+    if (field === 1 && wire === 2) out.error = r.text();
+    else if (field === 2 && wire === 2) {
+      const m = r.sub();
+      while (m.pos < m.end) {
         const t = m.varint();
         const f = Math.floor(t / 8);
         const w = t & 7;
-        if (f === 3 && w === 2) {
-          const [a, b] = m.span();
-          out.id = buf.toString('utf8', a, b);
-        } else if (f === 4 && w === 2) {
-          const [a, b] = m.span();
-          const p = readParameterBool(buf, a, b);
+        if (f === 3 && w === 2) out.id = m.text();
+        else if (f === 4 && w === 2) {
+          const p = readParameterBool(m.sub());
           if (p.key === 'triton_final_response' && p.bool !== null) out.final = p.bool;
         } else if (f === 5 && w === 2) {
-          const [a, b] = m.span();
-          const o = new Reader(buf, b);
-          o.pos = a;
+          const o = m.sub();
           let name = '';
           let datatype = '';
-          while (o.pos < b) {
+          while (o.pos < o.end) {
             const ot = o.varint();
             const of = Math.floor(ot / 8);
-            if (of === 1 && (ot & 7) === 2) {
-              const [x, y] = o.span();
-              name = buf.toString('utf8', x, y);
-            } else if (of === 2 && (ot & 7) === 2) {
-              const [x, y] = o.span();
-              datatype = buf.toString('latin1', x, y);
-            } else o.skip(ot & 7);
+            if (of === 1 && (ot & 7) === 2) name = o.text();
+            else if (of === 2 && (ot & 7) === 2) datatype = o.text('latin1');
+            else o.skip(ot & 7);
           }
           out.outputs.push({ name, datatype });
         } else if (f === 6 && w === 2) {

@@ -20,7 +20,7 @@
  * Non-integer samples (inter-token latency is a quotient, one per request) keep every value;
  * their sums run over the values in sorted order, so they too are order-independent.
  */
-import { ExactSum } from '../records/time.js';
+import { divideExact, ExactSum } from '../records/time.js';
 
 /** What every sample can tell: enough for count, mean, std, min, max and order statistics. */
 export interface Sample {
@@ -380,7 +380,7 @@ export class ExactSample implements Sample {
    */
   mean(): number {
     if (!this.integers) return neumaier(this.sortedFloats()) / this.n;
-    return divide(this.summarize().sum, this.n);
+    return divideExact(this.summarize().sum, this.n);
   }
 
   /** The exact sum (integer samples only). */
@@ -400,7 +400,7 @@ export class ExactSample implements Sample {
       return s;
     }
     const { sum, sumSq } = this.summarize();
-    return divide(BigInt(this.n) * sumSq - sum * sum, this.n);
+    return divideExact(BigInt(this.n) * sumSq - sum * sum, this.n);
   }
 
   ranked(ranks: readonly number[]): number[] {
@@ -441,13 +441,6 @@ export class ExactSample implements Sample {
     for (const b of this.buckets()) total += b.dense.byteLength + b.low.byteLength;
     return total;
   }
-}
-
-/** A BigInt quotient as the nearest double (exactly rounded while the dividend is below 2^53). */
-function divide(x: bigint, n: number): number {
-  if (x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(x) / n;
-  const q = x / BigInt(n);
-  return Number(q) + Number(x - q * BigInt(n)) / n;
 }
 
 /** Neumaier's compensated sum. */

@@ -69,7 +69,6 @@ export const inferenceService = {
 export type Plain = Record<string, unknown>;
 
 export const encodeRequest = ser(Messages.ModelInferRequest);
-export const decodeStreamResponse = de(Messages.ModelStreamInferResponse);
 
 // ---------------------------------------------------------------- tensors
 

@@ -8,9 +8,6 @@
 
 const NS_PER_SEC = 1_000_000_000;
 
-/** The largest span an offset can hold exactly. */
-export const MAX_EXACT_SPAN_NS = Number.MAX_SAFE_INTEGER;
-
 export class TimeBase {
   private set = false;
   private baseSec = 0;
@@ -80,10 +77,14 @@ export class ExactSum {
    * which is what Python's int / int gives (the seed's snippets divide exact integer sums).
    */
   divide(n: number): number {
-    if (!this.spilled) return this.small / n;
-    const t = this.total();
-    const q = t / BigInt(n);
-    const r = t - q * BigInt(n);
-    return Number(q) + Number(r) / n;
+    return this.spilled ? divideExact(this.total(), n) : this.small / n;
   }
+
+}
+
+/** x / n as the nearest double: one rounding while x is below 2^53 (as Python's int / int), else within one more. */
+export function divideExact(x: bigint, n: number): number {
+  if (x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER)) return Number(x) / n;
+  const q = x / BigInt(n);
+  return Number(q) + Number(x - q * BigInt(n)) / n;
 }

@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readExport } from '../src/export/reader.js';
 import type { RecordSink, RequestRecord } from '../src/records/record.js';
 import { repoPath } from '../test/helpers/paths.js';
@@ -55,6 +55,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 interface Run {
+  client: 'palens' | 'reference';
   streams: number;
   responses: number;
   seconds: number;
@@ -65,57 +66,99 @@ interface Run {
   lag: { p50: number; p99: number } | null;
 }
 
-async function run(streams: number, tokens: number, perStream: number, rate: number | null): Promise<Run> {
-  const truthLog = join(out, `truth-${streams}-${rate ?? 'c'}.jsonl`);
-  const file = join(out, `capture-${streams}-${rate ?? 'c'}.json`);
-  const mock = await startMockProcess(truthLog);
-  const load = rate === null ? ['--concurrency', String(streams)] : ['--request-rate', String(rate)];
-  const count = rate === null ? streams * perStream : perStream;
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, bin, 'capture', '-u', mock.target, '-m', 'vllm', ...load, '--request-count', String(count), '--prompt-words', '32', '--max-tokens', String(tokens), '-f', file], { encoding: 'utf8' });
-  mock.stop();
-  await new Promise((res) => setTimeout(res, 300));
-  if (r.status !== 0) throw new Error(`capture failed: ${r.stderr}`);
-  const [wall, user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
+/** One measured request as a client saw it: send and response stamps in ns on one time base. */
+interface Seen {
+  id: string;
+  sendNs: bigint;
+  stampsNs: bigint[];
+}
 
-  const truth = readFileSync(truthLog, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Truth);
-  const byId = new Map<string, Truth[]>();
-  for (const t of truth) {
-    if (!byId.has(t.id)) byId.set(t.id, []);
-    byId.get(t.id)!.push(t);
-  }
-  const side = JSON.parse(readFileSync(`${file}.palens.json`, 'utf8')) as { experiments: { requests: { id: string }[] }[]; levels: { scheduleLagNs: { p50: number; p99: number } | null }[] };
+function timed(args: string[]): { wall: number; cpu: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
+  const [wall, user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
+  return { wall, cpu: user + sys };
+}
+
+async function palensSeen(file: string): Promise<Seen[]> {
+  const side = JSON.parse(readFileSync(`${file}.palens.json`, 'utf8')) as { experiments: { requests: { id: string }[] }[] };
   const ids = side.experiments[0]!.requests.map((q) => q.id);
-  const ttftErr: number[] = [];
-  const gapErr: number[] = [];
-  let responses = 0;
+  const seen: Seen[] = [];
   const sink: RecordSink = {
     experimentEnd() {},
     record(rec: RequestRecord) {
-      const t = (byId.get(ids[rec.index]!) ?? []).sort((a, b) => a.index - b.index);
-      const n = Math.min(rec.responseCount, t.length);
-      responses += rec.responseCount;
-      if (n === 0) return;
-      const trueTtft = Number(BigInt(t[0]!.emitted_epoch_ns) - BigInt(t[0]!.arrived_epoch_ns));
-      ttftErr.push(Math.abs(rec.responseNs[0]! - rec.sendNs - trueTtft));
-      for (let k = 1; k < n; k++) {
-        const trueGap = Number(BigInt(t[k]!.emitted_epoch_ns) - BigInt(t[k - 1]!.emitted_epoch_ns));
-        gapErr.push(Math.abs(rec.responseNs[k]! - rec.responseNs[k - 1]! - trueGap));
-      }
+      // ns from the export's time base: only differences are compared below.
+      const stamps = Array.from(rec.responseNs.subarray(0, rec.responseCount), (t) => BigInt(Math.round(t)));
+      seen.push({ id: ids[rec.index]!, sendNs: BigInt(Math.round(rec.sendNs)), stampsNs: stamps });
     },
   };
   await readExport(file, sink, { failFast: true });
+  return seen;
+}
+
+function referenceSeen(file: string): Seen[] {
+  const rows = JSON.parse(readFileSync(file, 'utf8')) as { id: string; send_epoch_ns: string; stamps_epoch_ns: string[] }[];
+  return rows.map((r) => ({ id: r.id, sendNs: BigInt(r.send_epoch_ns), stampsNs: r.stamps_epoch_ns.map((t) => BigInt(t)) }));
+}
+
+async function run(client: Run['client'], streams: number, tokens: number, perStream: number, rate: number | null): Promise<Run> {
+  const tag = `${client}-${streams}-${rate ?? 'c'}`;
+  const truthLog = join(out, `truth-${tag}.jsonl`);
+  const file = join(out, `capture-${tag}.json`);
+  const mock = await startMockProcess(truthLog);
+  const warmup = Math.max(5, streams);
+  let t: { wall: number; cpu: number };
+  let lag: Run['lag'] = null;
+  let seen: Seen[];
+  try {
+    if (client === 'reference') {
+      t = timed([join(dirname(bin), '..', '..', 'bench', 'reference-client.js'), mock.target, String(streams), String(perStream), String(Math.ceil(warmup / streams)), '32', String(tokens), file]);
+    } else {
+      const load = rate === null ? ['--concurrency', String(streams)] : ['--request-rate', String(rate)];
+      const count = rate === null ? streams * perStream : perStream;
+      t = timed([bin, 'capture', '-u', mock.target, '-m', 'vllm', ...load, '--request-count', String(count), '--warmup', String(warmup), '--prompt-words', '32', '--max-tokens', String(tokens), '-f', file]);
+    }
+  } finally {
+    mock.stop();
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  if (client === 'reference') seen = referenceSeen(file);
+  else {
+    seen = await palensSeen(file);
+    const side = JSON.parse(readFileSync(`${file}.palens.json`, 'utf8')) as { levels: { scheduleLagNs: { p50: number; p99: number } | null }[] };
+    lag = side.levels[0]!.scheduleLagNs;
+  }
+
+  const byId = new Map<string, Truth[]>();
+  for (const line of readFileSync(truthLog, 'utf8').trim().split('\n')) {
+    const e = JSON.parse(line) as Truth;
+    if (!byId.has(e.id)) byId.set(e.id, []);
+    byId.get(e.id)!.push(e);
+  }
+  const ttftErr: number[] = [];
+  const gapErr: number[] = [];
+  let responses = 0;
+  for (const q of seen) {
+    const truth = (byId.get(q.id) ?? []).sort((a, b) => a.index - b.index);
+    const n = Math.min(q.stampsNs.length, truth.length);
+    responses += q.stampsNs.length;
+    if (n === 0) continue;
+    const trueTtft = BigInt(truth[0]!.emitted_epoch_ns) - BigInt(truth[0]!.arrived_epoch_ns);
+    ttftErr.push(Math.abs(Number(q.stampsNs[0]! - q.sendNs - trueTtft)));
+    for (let k = 1; k < n; k++) {
+      const trueGap = BigInt(truth[k]!.emitted_epoch_ns) - BigInt(truth[k - 1]!.emitted_epoch_ns);
+      gapErr.push(Math.abs(Number(q.stampsNs[k]! - q.stampsNs[k - 1]! - trueGap)));
+    }
+  }
   ttftErr.sort((a, b) => a - b);
   gapErr.sort((a, b) => a - b);
-  const lag = side.levels[0]!.scheduleLagNs;
   return {
+    client,
     streams,
     responses,
-    seconds: wall,
-    responsesPerSecond: responses / wall,
-    cpuUsPerResponse: ((user + sys) * 1e6) / responses,
+    seconds: t.wall,
+    responsesPerSecond: responses / t.wall,
+    cpuUsPerResponse: (t.cpu * 1e6) / responses,
     ttftErr: { p50: percentile(ttftErr, 50), p99: percentile(ttftErr, 99) },
     gapErr: { p50: percentile(gapErr, 50), p99: percentile(gapErr, 99) },
     lag: lag === null ? null : { p50: lag.p50, p99: lag.p99 },
@@ -123,26 +166,32 @@ async function run(streams: number, tokens: number, perStream: number, rate: num
 }
 
 const us = (ns: number): string => (ns / 1e3).toFixed(0);
+const row = (label: string, r: Run): string =>
+  `| ${label} | ${r.client} | ${r.responses} | ${r.responsesPerSecond.toFixed(0)} | ${r.cpuUsPerResponse.toFixed(1)} | ${us(r.ttftErr.p50)} / ${us(r.ttftErr.p99)} | ${us(r.gapErr.p50)} / ${us(r.gapErr.p99)} | ${r.lag ? `${us(r.lag.p50)} / ${us(r.lag.p99)}` : '–'} |`;
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
-console.log('Mock: separate process, 20 ms + 50 µs/word to the first token, then 10 ms between tokens, no jitter.\n');
-console.log('| load | responses | responses/s | client CPU per response (µs) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) | schedule lag p50 / p99 (µs) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-const rows: Run[] = [];
+console.log('Mock: separate process, 20 ms + 50 µs/word to the first token, then 10 ms between tokens, no jitter.');
+console.log('Each load runs palens capture, then the bare reference client (bench/reference-client.ts), each against a fresh mock.\n');
+console.log('| load | client | responses | responses/s | client CPU per response (µs) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) | schedule lag p50 / p99 (µs) |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+const rows = new Map<number, Run>();
 for (const streams of [1, 64, 128]) {
-  const r = await run(streams, 100, streams === 1 ? 20 : 3, null);
-  rows.push(r);
-  console.log(`| ${streams} streams × 100 responses/s | ${r.responses} | ${r.responsesPerSecond.toFixed(0)} | ${r.cpuUsPerResponse.toFixed(1)} | ${us(r.ttftErr.p50)} / ${us(r.ttftErr.p99)} | ${us(r.gapErr.p50)} / ${us(r.gapErr.p99)} | – |`);
+  const perStream = streams === 1 ? 20 : 3;
+  for (const client of ['palens', 'reference'] as const) {
+    const r = await run(client, streams, 100, perStream, null);
+    if (client === 'palens') rows.set(streams, r);
+    console.log(row(`${streams} stream${streams === 1 ? '' : 's'} × 100 responses/s`, r));
+  }
 }
-const open = await run(64, 50, 400, 40);
-console.log(`| open loop, 40 requests/s (Poisson off) | ${open.responses} | ${open.responsesPerSecond.toFixed(0)} | ${open.cpuUsPerResponse.toFixed(1)} | ${us(open.ttftErr.p50)} / ${us(open.ttftErr.p99)} | ${us(open.gapErr.p50)} / ${us(open.gapErr.p99)} | ${open.lag ? `${us(open.lag.p50)} / ${us(open.lag.p99)}` : '–'} |`);
+const open = await run('palens', 64, 50, 400, 40);
+console.log(row('open loop, 40 requests/s', open));
 
 // The highest rate with gap p99 |error| ≤ 1 ms: more streams until it breaks.
 let best: Run | null = null;
-for (const streams of [128, 192, 256, 384, 512]) {
-  const r = streams === 128 ? rows[2]! : await run(streams, 100, 2, null);
+for (const streams of [1, 64, 128, 192, 256, 384, 512]) {
+  const r = rows.get(streams) ?? (await run('palens', streams, 100, 2, null));
   if (r.gapErr.p99 <= 1e6) best = r;
   else {
-    console.log(`\nat ${streams} streams: ${r.responsesPerSecond.toFixed(0)} responses/s, gap p99 |error| ${us(r.gapErr.p99)} µs`);
+    console.log(`\nat ${streams} stream(s): ${r.responsesPerSecond.toFixed(0)} responses/s, gap p99 |error| ${us(r.gapErr.p99)} µs`);
     break;
   }
 }

@@ -89,7 +89,7 @@ export function loadOptions(y: Argv): Argv {
     .option('arrival', { choices: ['constant', 'poisson'] as const, default: 'constant' as const, describe: 'gaps between intended send times at --request-rate' })
     .option('concurrency-range', { type: 'string', describe: 'start:end[:step], one experiment per level' })
     .option('request-rate-range', { type: 'string', describe: 'start:end[:step], one experiment per level' })
-    .option('warmup', { type: 'number', default: 0, describe: 'requests sent first and left out of the export (kept in the sidecar)' })
+    .option('warmup', { type: 'number', describe: 'requests sent first and left out of the export, kept in the sidecar (capture: 0; prefill/generation: 2 per length)' })
     .option('request-count', { type: 'number', describe: 'exactly this many measured requests per level (no stability windows)' })
     .option('measurement-mode', { choices: ['count_windows', 'time_windows'] as const, describe: "perf_analyzer's windows (capture: time_windows; prefill/generation: count_windows, as the seed)" })
     .option('measurement-request-count', { type: 'number', describe: 'requests per count window (capture: 50; prefill/generation: 10)' })

@@ -319,10 +319,28 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
         slot.flights.set(id, f);
         f.sendNs = clock.nowNs();
         f.deadlineNs = f.sendNs + cfg.timeoutMs * 1e6;
-        if (intendedNs !== null && !warmup) lag.add(Math.max(0, Math.round(f.sendNs - intendedNs)));
         stream.send(request);
+        unstamped.push(f);
+        if (unstamped.length === 1) setImmediate(stampSends);
         if (warmup) warmSent++;
         else sent++;
+      };
+
+      // A request's bytes leave when Node's HTTP/2 layer flushes, after the event-loop turn that
+      // wrote it, and that flush runs just before the turn's setImmediate callbacks. Sends made in
+      // one turn (a whole closed-loop burst, when many streams finish together) are therefore
+      // stamped here, together, as they leave: stamping each before its write would date it early
+      // by the encoding and writing of every request after it in the turn (milliseconds at 128
+      // streams, bench/driver.ts).
+      const unstamped: Flight[] = [];
+      const stampSends = (): void => {
+        const now = clock.nowNs();
+        for (const f of unstamped) {
+          f.sendNs = now;
+          f.deadlineNs = now + cfg.timeoutMs * 1e6;
+          if (f.intendedNs !== null && !f.warmup) lag.add(Math.max(0, Math.round(now - f.intendedNs)));
+        }
+        unstamped.length = 0;
       };
 
       // One coarse tick for deadlines and time windows, instead of a timer per request.

@@ -16,7 +16,11 @@ export interface Codec<Req, Res> {
 
 export type UnaryHandler<Req, Res> = (request: Req) => Res;
 
-/** One bidirectional call: 'data' per request message, 'end' when the client half-closes, 'close' when gone. */
+/**
+ * One bidirectional call: 'data' (message, arrivedNs) per request message, 'end' when the client
+ * half-closes, 'close' when gone. arrivedNs is when the bytes that completed the message reached
+ * JS, before any decoding, so a model's latency law counts from the request's arrival.
+ */
 export class DuplexCall<Req, Res> extends EventEmitter {
   destroyed = false;
 
@@ -28,8 +32,19 @@ export class DuplexCall<Req, Res> extends EventEmitter {
   }
 
   write(message: Res): void {
-    if (this.destroyed || this.stream.closed) return;
-    this.stream.write(frame(this.codec.encode(message)));
+    this.writeFramed(this.encode(message));
+  }
+
+  /** A message encoded and framed ahead of time, so that writing it later costs no encoding. */
+  encode(message: Res): Buffer {
+    return frame(this.codec.encode(message));
+  }
+
+  /** Writes a frame from `encode`; false when the call is gone. */
+  writeFramed(framed: Buffer): boolean {
+    if (this.destroyed || this.stream.closed) return false;
+    this.stream.write(framed);
+    return true;
   }
 
   /** Ends the call with OK. */
@@ -65,14 +80,15 @@ function frame(message: Buffer): Buffer {
 }
 
 /** Splits incoming bytes into gRPC messages. */
-function deframer(onMessage: (m: Buffer) => void): (chunk: Buffer) => void {
+function deframer(onMessage: (m: Buffer, arrivedNs: number) => void, now: () => number): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
+    const arrivedNs = now();
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     while (pending.length >= 5) {
       const len = pending.readUInt32BE(1);
       if (pending.length < 5 + len) break;
-      onMessage(pending.subarray(5, 5 + len));
+      onMessage(pending.subarray(5, 5 + len), arrivedNs);
       pending = pending.subarray(5 + len);
     }
   };
@@ -85,7 +101,7 @@ export interface RawGrpcServer {
   close(): Promise<void>;
 }
 
-export async function listen(port: number, routes: Record<string, Route>): Promise<RawGrpcServer> {
+export async function listen(port: number, routes: Record<string, Route>, now: () => number): Promise<RawGrpcServer> {
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer();
   server.on('session', (s) => {
@@ -117,13 +133,13 @@ export async function listen(port: number, routes: Record<string, Route>): Promi
             unaryTrailers = { 'grpc-status': String(STATUS.NOT_FOUND), 'grpc-message': encodeURIComponent((e as Error).message) };
             stream.end();
           }
-        }),
+        }, now),
       );
       return;
     }
     call = new DuplexCall(stream, route.codec);
     const c = call;
-    stream.on('data', deframer((m) => c.emit('data', route.codec.decode(m))));
+    stream.on('data', deframer((m, arrivedNs) => c.emit('data', route.codec.decode(m), arrivedNs), now));
     stream.on('end', () => c.emit('end'));
     stream.on('close', () => {
       if (!c.destroyed) {

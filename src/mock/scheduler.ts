@@ -1,10 +1,14 @@
 /**
- * Precise emission times for the mock: a timer sleeps until about a millisecond before the next
+ * Precise emission times for the mock: a timer sleeps until a few milliseconds before the next
  * due time, then setImmediate turns come until it is reached, so responses leave within tens of
- * µs of their law instead of setTimeout's millisecond. Only the last millisecond before each
- * emission spins, and I/O is served between turns.
+ * µs of their law instead of setTimeout's millisecond. Node's timers count whole milliseconds of
+ * a loop clock and a sleeping process wakes late, so a timer can fire more than a millisecond
+ * after its time: the spin starts SPIN_MS early. Only that last stretch spins, and I/O is served
+ * between turns.
  */
 import type { Clock } from '../records/clock.js';
+
+const SPIN_MS = 2.5;
 
 interface Entry {
   due: number;
@@ -46,7 +50,7 @@ export class PreciseScheduler {
     const top = this.heap[0];
     if (top === undefined) return;
     const waitMs = (top.due - this.clock.nowNs()) / 1e6;
-    if (waitMs > 1.5) this.timer = setTimeout(() => this.pump(), waitMs - 1);
+    if (waitMs > SPIN_MS + 0.5) this.timer = setTimeout(() => this.pump(), waitMs - SPIN_MS);
     else {
       this.spinning = true;
       setImmediate(() => this.pump());

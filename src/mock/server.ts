@@ -43,9 +43,9 @@ export interface TruthEntry {
   model: string;
   /** Position of the response in its request's stream. */
   index: number;
-  /** ns since the clock's anchor, just before the write. */
+  /** ns since the clock's anchor, as the response's frame was handed to HTTP/2. */
   emittedNs: number;
-  /** When the request arrived, same clock. */
+  /** When the request's bytes reached the mock, before decoding; same clock. */
   arrivedNs: number;
   final: boolean;
   empty: boolean;
@@ -88,9 +88,23 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
   let dropped = false;
   const scheduler = new PreciseScheduler(clock);
 
+  // Truth lines are formatted and written in batches, off the emission path: a JSON.stringify and
+  // a file write between two responses would delay the next one's bytes.
+  let unlogged = 0;
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flushLog = (): void => {
+    flushTimer = null;
+    if (log === null || unlogged === truth.length) return;
+    const lines: string[] = [];
+    for (; unlogged < truth.length; unlogged++) {
+      const e = truth[unlogged]!;
+      lines.push(JSON.stringify({ ...e, emitted_epoch_ns: clock.epochNs(e.emittedNs), arrived_epoch_ns: clock.epochNs(e.arrivedNs) }) + '\n');
+    }
+    log.write(lines.join(''));
+  };
   const record = (e: TruthEntry): void => {
     truth.push(e);
-    log?.write(JSON.stringify({ ...e, emitted_epoch_ns: clock.epochNs(e.emittedNs), arrived_epoch_ns: clock.epochNs(e.arrivedNs) }) + '\n');
+    if (log !== null && flushTimer === null) flushTimer = setTimeout(flushLog, 100);
   };
 
   const model = (name: unknown): MockModel | undefined => MODELS[String(name)];
@@ -137,11 +151,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
       const finish = (): void => {
         if (ended && pending === 0) call.end();
       };
-      const write = (msg: Plain): boolean => {
-        if (call.destroyed) return false;
-        call.write(msg);
-        return true;
-      };
+      const write = (msg: Plain): boolean => call.writeFramed(call.encode(msg));
       const stop = (): void => {
         for (const t of timers) t.cancel();
         timers.clear();
@@ -153,17 +163,16 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
         ended = true;
         finish();
       });
-      call.on('data', (req: Plain) => {
+      call.on('data', (req: Plain, arrivedNs: number) => {
         const id = String(req.id ?? '');
         const m = model(req.model_name);
         const wantsEmptyFinal = paramValue((req.parameters as Record<string, Plain> | undefined)?.triton_enable_empty_final_response) === true;
-        const started = clock.nowNs();
+        const started = arrivedNs;
         const fail = (message: string, at: number): void => {
           const t = scheduler.at(started + at, () => {
             timers.delete(t);
-            const now = clock.nowNs();
             if (write({ error_message: message, infer_response: { id, model_name: String(req.model_name), model_version: '1', parameters: { triton_final_response: { bool_param: true } } } })) {
-              record({ id, model: String(req.model_name), index: 0, emittedNs: now, arrivedNs: started, final: true, empty: true, error: message, promptTokens: 0 });
+              record({ id, model: String(req.model_name), index: 0, emittedNs: clock.nowNs(), arrivedNs: started, final: true, empty: true, error: message, promptTokens: 0 });
             }
             active--;
             pending--;
@@ -195,25 +204,32 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
         // Absolute due times of each response, from the request's arrival.
         let due = ttft;
         let k = 0;
-        const emitNext = (): void => {
-          const now = clock.nowNs();
+        // Each response is encoded before it is due (the first on arrival, the next right after
+        // the previous one left), so that at its due time only the write remains.
+        const encodeResponse = (k: number): Buffer => {
           let text: string;
           if (!gen.stream) text = (gen.includePrompt ? gen.prompt : '') + words.join(' ');
           else if (m.cumulative) text = gen.prompt + ' ' + words.slice(0, k + 1).join(' ');
           else text = (k === 0 ? '' : ' ') + words[k]!;
-          const last = k === count - 1;
-          const final = last && !m.separateFinal;
-          const ok = write({
+          return call.encode({
             infer_response: {
               model_name: m.name,
               model_version: '1',
               id,
-              parameters: { triton_final_response: { bool_param: final } },
+              parameters: { triton_final_response: { bool_param: k === count - 1 && !m.separateFinal } },
               outputs: [{ name: outputName, datatype: 'BYTES', shape }],
               raw_output_contents: [encodeTensor('BYTES', [text])],
             },
           });
-          if (!ok) return;
+        };
+        let ready: Buffer | null = encodeResponse(0);
+        const emitNext = (): void => {
+          const frame = ready ?? encodeResponse(k);
+          ready = null;
+          if (!call.writeFramed(frame)) return;
+          const now = clock.nowNs();
+          const last = k === count - 1;
+          const final = last && !m.separateFinal;
           record({ id, model: m.name, index: k, emittedNs: now, arrivedNs: started, final, empty: false, error: null, promptTokens });
           emitted++;
           if (faults.dropConnectionAfter > 0 && emitted >= faults.dropConnectionAfter && !dropped) {
@@ -226,9 +242,8 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
             if (m.separateFinal && wantsEmptyFinal) {
               const t = scheduler.at(clock.nowNs() + 50_000, () => {
                 timers.delete(t);
-                const at = clock.nowNs();
                 if (write({ infer_response: { model_name: m.name, model_version: '1', id, parameters: { triton_final_response: { bool_param: true } } } })) {
-                  record({ id, model: m.name, index: k + 1, emittedNs: at, arrivedNs: started, final: true, empty: true, error: null, promptTokens });
+                  record({ id, model: m.name, index: k + 1, emittedNs: clock.nowNs(), arrivedNs: started, final: true, empty: true, error: null, promptTokens });
                 }
                 active--;
                 pending--;
@@ -245,6 +260,10 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
           k++;
           due += latency.gapNs(promptTokens + k, active) + (k === stallAt ? faults.stallMs * 1e6 : 0);
           schedule();
+          const next = k;
+          setImmediate(() => {
+            if (k === next && ready === null && !call.destroyed) ready = encodeResponse(next);
+          });
         };
         const schedule = (): void => {
           const t = scheduler.at(started + due, () => {
@@ -265,7 +284,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     if (h === undefined) continue;
     routes[m.path] = m.requestStream ? { codec, duplex: h as Route['duplex'] } : { codec, unary: h as Route['unary'] };
   }
-  const raw = await listen(o.port, routes);
+  const raw = await listen(o.port, routes, () => clock.nowNs());
   dropAll = () => raw.dropAll();
   const port = raw.port;
   return {
@@ -277,6 +296,8 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     async close() {
       scheduler.stop();
       await raw.close();
+      if (flushTimer !== null) clearTimeout(flushTimer);
+      flushLog();
       if (log !== null) await new Promise<void>((resolve) => log.end(resolve));
     },
   };

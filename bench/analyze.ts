@@ -1,5 +1,5 @@
 /**
- * bench/analyze: palens analyze beside JSON.parse and the seed's Python snippet, on the same
+ * bench/analyze: palens analyze beside JSON.parse, the seed's Python snippet and GenAI-Perf's parser, on the same
  * generated exports, in one run. Prints a Markdown table for docs/BENCHMARKS.md.
  *
  *   npm run bench:analyze            # ~170 MB and ~1.2 GB exports (generated once into bench/out/)
@@ -74,6 +74,16 @@ const contenders: { name: string; repeat: number; run: (file: string) => Run }[]
   { name: 'JSON.parse (node)', repeat: 3, run: (f) => timed(node, [repoPath('dist', 'bench', 'run-jsonparse.js'), f]) },
   { name: "seed's snippet (python3)", repeat: 1, run: (f) => timed('python3', [repoPath('bench', 'seed_reference.py'), f]) },
 ];
+// GenAI-Perf's own export parser (test/real/genai_parse.py: LLMProfileDataParser with the test
+// tokenizer), when test/real/setup.sh has installed it.
+const genaiPython = repoPath('.cache', 'real', 'genai-venv', 'bin', 'python');
+if (existsSync(genaiPython)) {
+  contenders.push({
+    name: 'GenAI-Perf 0.0.16 parser (python)',
+    repeat: 1,
+    run: (f) => timed(genaiPython, [repoPath('test', 'real', 'genai_parse.py'), f, repoPath('test', 'fixtures', 'tokenizer', 'tokenizer.json')]),
+  });
+} else process.stderr.write('GenAI-Perf is not installed (bash test/real/setup.sh): its row is left out\n');
 
 await mkdir(outDir, { recursive: true });
 const files = [await ensureExport('analyze-170mb.json', 4000)];

@@ -2,6 +2,7 @@
  * bench/driver: how exactly palens capture measures, checked against palens mock's truth log.
  *
  *   npm run bench:driver            # 1, 64 and 128 streams, then a search for the highest rate
+ *   npm run bench:driver -- --pin   # the same with the mock on CPU 1 and the client on CPU 0
  *
  * The mock runs in its own process (10 ms between tokens, no jitter) and logs when it emitted
  * every response and when every request arrived. Each capture runs in another process under GNU
@@ -23,6 +24,8 @@ import type { RecordSink, RequestRecord } from '../src/records/record.js';
 import { repoPath } from '../test/helpers/paths.js';
 
 const bin = repoPath('dist', 'src', 'cli', 'bin.js');
+// --pin: the mock on CPU 1 and the client on CPU 0 (taskset), so that neither takes the other's core.
+const pin = process.argv.includes('--pin');
 const out = repoPath('bench', 'out', 'driver');
 await mkdir(out, { recursive: true });
 
@@ -35,7 +38,7 @@ interface Truth {
 }
 
 async function startMockProcess(truthLog: string): Promise<{ target: string; stop: () => void }> {
-  const child = spawn(process.execPath, [bin, 'mock', '--port', '0', '--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog], {
+  const child = spawn(pin ? 'taskset' : process.execPath, [...(pin ? ['-c', '1', process.execPath] : []), bin, 'mock', '--port', '0', '--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const target = await new Promise<string>((resolve) => {
@@ -74,7 +77,7 @@ interface Seen {
 }
 
 function timed(args: string[]): { wall: number; cpu: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, ...args], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...(pin ? ['taskset', '-c', '0'] : []), process.execPath, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
   const [wall, user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
   return { wall, cpu: user + sys };
@@ -170,7 +173,7 @@ const row = (label: string, r: Run): string =>
   `| ${label} | ${r.client} | ${r.responses} | ${r.responsesPerSecond.toFixed(0)} | ${r.cpuUsPerResponse.toFixed(1)} | ${us(r.ttftErr.p50)} / ${us(r.ttftErr.p99)} | ${us(r.gapErr.p50)} / ${us(r.gapErr.p99)} | ${r.lag ? `${us(r.lag.p50)} / ${us(r.lag.p99)}` : '–'} |`;
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
 console.log('Mock: separate process, 20 ms + 50 µs/word to the first token, then 10 ms between tokens, no jitter.');
-console.log('Each load runs palens capture, then the bare reference client (bench/reference-client.ts), each against a fresh mock.\n');
+console.log(`Each load runs palens capture, then the bare reference client (bench/reference-client.ts), each against a fresh mock${pin ? '; mock pinned to CPU 1, clients to CPU 0' : ''}.\n`);
 console.log('| load | client | responses | responses/s | client CPU per response (µs) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) | schedule lag p50 / p99 (µs) |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
 const rows = new Map<number, Run>();

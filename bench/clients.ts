@@ -1,0 +1,202 @@
+/**
+ * bench/clients: palens capture beside NVIDIA's perf_analyzer (2.41, C++; test/real/setup.sh) on
+ * the same server, in one run. The server is palens mock in its own process, so that both clients
+ * can also be checked against its truth log: TTFT 20 ms + 50 µs/word, 10 ms between tokens, no
+ * jitter, 100 tokens per request, 32-word prompts from one perf_analyzer input-data file that both
+ * clients read. Both run the seed's measurement (count windows, stability 999 %) at each load.
+ *
+ *   npm run bench:clients                                   # against palens mock, with its truth
+ *   npm run bench:clients -- --target 127.0.0.1:8001 --model vllm_model --max-tokens 32
+ *                                                           # against a running server (no truth)
+ *
+ * Reported per client and load: client CPU per response (GNU time, process start included), mean
+ * TTFT and token-to-token gap as each export says (palens analyze, empty finals dropped), the
+ * same means from the mock's truth log, and at one stream, per request, |error| against the truth
+ * (requests are matched to the mock's by arrival order; with one in flight that is unambiguous).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { repoPath } from '../test/helpers/paths.js';
+
+const bin = repoPath('dist', 'src', 'cli', 'bin.js');
+const pa = repoPath('.cache', 'real', 'perf_analyzer.sh');
+const out = repoPath('bench', 'out', 'clients');
+if (!existsSync(pa)) {
+  console.error(`perf_analyzer is not installed (${pa}): run bash test/real/setup.sh first`);
+  process.exit(2);
+}
+await mkdir(out, { recursive: true });
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+const external = arg('target');
+const modelName = arg('model') ?? 'vllm';
+const maxTokens = Number(arg('max-tokens') ?? 100);
+const loads = external === undefined ? [1, 16, 64] : [1, 4];
+
+const WORDS = 'the quick brown fox jumps over the lazy dog while every server streams tokens to a client that measures them'.split(' ');
+const prompts = join(out, 'prompts.json');
+writeFileSync(
+  prompts,
+  JSON.stringify({
+    data: Array.from({ length: 16 }, (_, i) => ({
+      text_input: [Array.from({ length: 32 }, (_, k) => WORDS[(i * 7 + k) % WORDS.length]).join(' ')],
+      stream: [true],
+      sampling_parameters: [JSON.stringify({ max_tokens: maxTokens, ignore_eos: true })],
+      exclude_input_in_output: [true],
+    })),
+  }),
+);
+
+interface Truth {
+  id: string;
+  index: number;
+  emitted_epoch_ns: string;
+  arrived_epoch_ns: string;
+  empty: boolean;
+}
+
+async function startMock(truthLog: string): Promise<{ target: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [bin, 'mock', '--port', '0', '--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const target = await new Promise<string>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening on (\S+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    });
+  });
+  return { target, stop: () => new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
+}
+
+function timed(cmd: string, args: string[]): number {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${(r.stdout + r.stderr).slice(0, 1500)}`);
+  const [user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
+  return user + sys;
+}
+
+interface Seen {
+  sendNs: bigint;
+  stampsNs: bigint[];
+}
+
+/** The requests of an export with their non-empty responses (as palens analyze counts them by default). */
+function seenIn(file: string): Seen[] {
+  const e = JSON.parse(readFileSync(file, 'utf8')) as { experiments: { requests: { timestamp: number; response_timestamps: number[]; response_outputs?: Record<string, unknown>[] }[] }[] };
+  // Timestamps are 19-digit integers: read them again from the text, exactly.
+  const text = readFileSync(file, 'utf8');
+  const sends = [...text.matchAll(/"timestamp":(\d+)/g)].map((m) => BigInt(m[1]!));
+  const stampLists = [...text.matchAll(/"response_timestamps":\[([\d,]*)\]/g)].map((m) => (m[1] === '' ? [] : m[1]!.split(',').map((t) => BigInt(t))));
+  const requests = e.experiments.flatMap((x) => x.requests);
+  return requests.map((q, i) => {
+    const outputs = q.response_outputs ?? [];
+    const stamps = stampLists[i]!.filter((_t, k) => {
+      const o = outputs[k];
+      return o === undefined || (o !== null && Object.values(o).some((v) => v !== '' && v !== null));
+    });
+    return { sendNs: sends[i]!, stampsNs: stamps };
+  });
+}
+
+function truthRequests(log: string): { arrivedNs: bigint; emittedNs: bigint[] }[] {
+  const by = new Map<string, Truth[]>();
+  for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
+    const t = JSON.parse(line) as Truth;
+    if (t.empty) continue;
+    if (!by.has(t.id)) by.set(t.id, []);
+    by.get(t.id)!.push(t);
+  }
+  return [...by.values()]
+    .map((ts) => ts.sort((a, b) => a.index - b.index))
+    .map((ts) => ({ arrivedNs: BigInt(ts[0]!.arrived_epoch_ns), emittedNs: ts.map((t) => BigInt(t.emitted_epoch_ns)) }))
+    .sort((a, b) => (a.arrivedNs < b.arrivedNs ? -1 : 1));
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (p / 100) * (s.length - 1);
+  const lo = Math.floor(h);
+  return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
+};
+
+interface Row {
+  client: string;
+  streams: number;
+  responses: number;
+  cpuUs: number;
+  ttftMs: number;
+  gapMs: number;
+  truthTtftMs: number;
+  truthGapMs: number;
+  ttftErr: [number, number] | null;
+  gapErr: [number, number] | null;
+}
+
+function measure(client: string, streams: number, file: string, truthLog: string | null, cpuS: number): Row {
+  const seen = seenIn(file).sort((a, b) => (a.sendNs < b.sendNs ? -1 : 1));
+  const ttft = seen.filter((q) => q.stampsNs.length > 0).map((q) => Number(q.stampsNs[0]! - q.sendNs));
+  const gaps = seen.flatMap((q) => q.stampsNs.slice(1).map((t, k) => Number(t - q.stampsNs[k]!)));
+  const responses = seen.reduce((n, q) => n + q.stampsNs.length, 0);
+  const base = { client, streams, responses, cpuUs: (cpuS * 1e6) / responses, ttftMs: mean(ttft) / 1e6, gapMs: mean(gaps) / 1e6 };
+  if (truthLog === null) return { ...base, truthTtftMs: NaN, truthGapMs: NaN, ttftErr: null, gapErr: null };
+  const truth = truthRequests(truthLog);
+  // Truth for the same requests: the mock also served the ones each client left out of its export
+  // (perf_analyzer's requests outside its windows, palens's warm-up), so match by arrival.
+  const matched = seen.map((q) => truth.reduce((best, t) => (abs(t.arrivedNs - q.sendNs) < abs(best.arrivedNs - q.sendNs) ? t : best)));
+  const truthTtft = matched.map((t) => Number(t.emittedNs[0]! - t.arrivedNs));
+  const truthGaps = matched.flatMap((t) => t.emittedNs.slice(1).map((e, k) => Number(e - t.emittedNs[k]!)));
+  let ttftErr: Row['ttftErr'] = null;
+  let gapErr: Row['gapErr'] = null;
+  if (streams === 1) {
+    const te: number[] = [];
+    const ge: number[] = [];
+    seen.forEach((q, i) => {
+      const t = matched[i]!;
+      if (q.stampsNs.length === 0) return;
+      te.push(Math.abs(Number(q.stampsNs[0]! - q.sendNs) - Number(t.emittedNs[0]! - t.arrivedNs)));
+      for (let k = 1; k < Math.min(q.stampsNs.length, t.emittedNs.length); k++) ge.push(Math.abs(Number(q.stampsNs[k]! - q.stampsNs[k - 1]!) - Number(t.emittedNs[k]! - t.emittedNs[k - 1]!)));
+    });
+    ttftErr = [pct(te, 50), pct(te, 99)];
+    gapErr = [pct(ge, 50), pct(ge, 99)];
+  }
+  return { ...base, truthTtftMs: mean(truthTtft) / 1e6, truthGapMs: mean(truthGaps) / 1e6, ttftErr, gapErr };
+}
+const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+
+const windowArgs = (streams: number): string[] => ['--measurement-mode=count_windows', `--measurement-request-count=${streams === 1 ? 10 : 5 * streams}`, '--stability-percentage=999'];
+
+console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
+console.log(
+  external === undefined
+    ? `Server: palens mock, own process; 32-word prompts, ${maxTokens} tokens, 20 ms + 50 µs/word to the first token, 10 ms between tokens.\n`
+    : `Server: ${external}, model ${modelName}; 32-word prompts, ${maxTokens} tokens (ignore_eos).\n`,
+);
+console.log('| load | client | responses | client CPU per response (µs) | mean TTFT: export / truth (ms) | mean gap: export / truth (ms) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+const fmt = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(3));
+const err = (e: [number, number] | null): string => (e === null ? '–' : `${(e[0] / 1e3).toFixed(0)} / ${(e[1] / 1e3).toFixed(0)}`);
+for (const streams of loads) {
+  for (const client of ['perf_analyzer', 'palens capture']) {
+    const tag = `${external === undefined ? 'mock' : 'server'}-${client === 'perf_analyzer' ? 'pa' : 'palens'}-${streams}`;
+    const truthLog = external === undefined ? join(out, `truth-${tag}.jsonl`) : null;
+    const file = join(out, `${tag}.json`);
+    rmSync(file, { force: true }); // perf_analyzer will not overwrite an export
+    const mock = truthLog === null ? null : await startMock(truthLog);
+    const target = mock?.target ?? external!;
+    let cpu: number;
+    try {
+      cpu =
+        client === 'perf_analyzer'
+          ? timed(pa, ['-m', modelName, '-u', target, '-i', 'grpc', '--async', '--streaming', `--input-data=${prompts}`, `--profile-export-file=${file}`, `--concurrency-range=${streams}`, ...windowArgs(streams)])
+          : timed(process.execPath, [bin, 'capture', '-u', target, '-m', modelName, '--input-data', prompts, '--concurrency', String(streams), ...windowArgs(streams), '-f', file]);
+    } finally {
+      await mock?.stop();
+    }
+    const r = measure(client, streams, file, truthLog, cpu);
+    console.log(`| ${streams} stream${streams === 1 ? '' : 's'} | ${r.client} | ${r.responses} | ${r.cpuUs.toFixed(1)} | ${fmt(r.ttftMs)} / ${fmt(r.truthTtftMs)} | ${fmt(r.gapMs)} / ${fmt(r.truthGapMs)} | ${err(r.ttftErr)} | ${err(r.gapErr)} |`);
+  }
+}

@@ -14,11 +14,12 @@
  * same means from the mock's truth log, and at one stream, per request, |error| against the truth
  * (requests are matched to the mock's by arrival order; with one in flight that is unambiguous).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { mockProcess, truthById } from '../test/helpers/mock-process.js';
 import { repoPath } from '../test/helpers/paths.js';
 
 const bin = repoPath('dist', 'src', 'cli', 'bin.js');
@@ -52,25 +53,6 @@ writeFileSync(
   }),
 );
 
-interface Truth {
-  id: string;
-  index: number;
-  emitted_epoch_ns: string;
-  arrived_epoch_ns: string;
-  empty: boolean;
-}
-
-async function startMock(truthLog: string): Promise<{ target: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [bin, 'mock', '--port', '0', '--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const target = await new Promise<string>((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening on (\S+)/.exec(d.toString());
-      if (m) resolve(m[1]!);
-    });
-  });
-  return { target, stop: () => new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
-}
-
 function timed(cmd: string, args: string[]): number {
   const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${cmd} failed: ${(r.stdout + r.stderr).slice(0, 1500)}`);
@@ -102,15 +84,7 @@ function seenIn(file: string): Seen[] {
 }
 
 function truthRequests(log: string): { arrivedNs: bigint; emittedNs: bigint[] }[] {
-  const by = new Map<string, Truth[]>();
-  for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
-    const t = JSON.parse(line) as Truth;
-    if (t.empty) continue;
-    if (!by.has(t.id)) by.set(t.id, []);
-    by.get(t.id)!.push(t);
-  }
-  return [...by.values()]
-    .map((ts) => ts.sort((a, b) => a.index - b.index))
+  return [...truthById(log, true).values()]
     .map((ts) => ({ arrivedNs: BigInt(ts[0]!.arrived_epoch_ns), emittedNs: ts.map((t) => BigInt(t.emitted_epoch_ns)) }))
     .sort((a, b) => (a.arrivedNs < b.arrivedNs ? -1 : 1));
 }
@@ -185,7 +159,7 @@ for (const streams of loads) {
     const truthLog = external === undefined ? join(out, `truth-${tag}.jsonl`) : null;
     const file = join(out, `${tag}.json`);
     rmSync(file, { force: true }); // perf_analyzer will not overwrite an export
-    const mock = truthLog === null ? null : await startMock(truthLog);
+    const mock = truthLog === null ? null : await mockProcess(['--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog]);
     const target = mock?.target ?? external!;
     let cpu: number;
     try {

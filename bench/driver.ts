@@ -21,6 +21,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readExport } from '../src/export/reader.js';
 import type { RecordSink, RequestRecord } from '../src/records/record.js';
+import { mockProcess, truthById } from '../test/helpers/mock-process.js';
 import { repoPath } from '../test/helpers/paths.js';
 
 const bin = repoPath('dist', 'src', 'cli', 'bin.js');
@@ -28,27 +29,6 @@ const bin = repoPath('dist', 'src', 'cli', 'bin.js');
 const pin = process.argv.includes('--pin');
 const out = repoPath('bench', 'out', 'driver');
 await mkdir(out, { recursive: true });
-
-interface Truth {
-  id: string;
-  index: number;
-  emitted_epoch_ns: string;
-  arrived_epoch_ns: string;
-  empty: boolean;
-}
-
-async function startMockProcess(truthLog: string): Promise<{ target: string; stop: () => void }> {
-  const child = spawn(pin ? 'taskset' : process.execPath, [...(pin ? ['-c', '1', process.execPath] : []), bin, 'mock', '--port', '0', '--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const target = await new Promise<string>((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening on (\S+)/.exec(d.toString());
-      if (m) resolve(m[1]!);
-    });
-  });
-  return { target, stop: () => child.kill('SIGTERM') };
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -108,7 +88,7 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
   const tag = `${client}-${streams}-${rate ?? 'c'}`;
   const truthLog = join(out, `truth-${tag}.jsonl`);
   const file = join(out, `capture-${tag}.json`);
-  const mock = await startMockProcess(truthLog);
+  const mock = await mockProcess(['--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog], pin ? ['taskset', '-c', '1'] : []);
   const warmup = Math.max(5, streams);
   let t: { wall: number; cpu: number };
   let lag: Run['lag'] = null;
@@ -122,8 +102,7 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
       t = timed([bin, 'capture', '-u', mock.target, '-m', 'vllm', ...load, '--request-count', String(count), '--warmup', String(warmup), '--prompt-words', '32', '--max-tokens', String(tokens), '-f', file]);
     }
   } finally {
-    mock.stop();
-    await new Promise((res) => setTimeout(res, 300));
+    await mock.stop();
   }
   if (client === 'reference') seen = referenceSeen(file);
   else {
@@ -132,17 +111,12 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
     lag = side.levels[0]!.scheduleLagNs;
   }
 
-  const byId = new Map<string, Truth[]>();
-  for (const line of readFileSync(truthLog, 'utf8').trim().split('\n')) {
-    const e = JSON.parse(line) as Truth;
-    if (!byId.has(e.id)) byId.set(e.id, []);
-    byId.get(e.id)!.push(e);
-  }
+  const byId = truthById(truthLog);
   const ttftErr: number[] = [];
   const gapErr: number[] = [];
   let responses = 0;
   for (const q of seen) {
-    const truth = (byId.get(q.id) ?? []).sort((a, b) => a.index - b.index);
+    const truth = byId.get(q.id) ?? [];
     const n = Math.min(q.stampsNs.length, truth.length);
     responses += q.stampsNs.length;
     if (n === 0) continue;

@@ -102,8 +102,9 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     }
     log.write(lines.join(''));
   };
-  const record = (e: TruthEntry): void => {
-    truth.push(e);
+  /** Records a response just handed to HTTP/2, stamped as it was. */
+  const record = (e: Omit<TruthEntry, 'emittedNs'>): void => {
+    truth.push({ ...e, emittedNs: clock.nowNs() });
     if (log !== null && flushTimer === null) flushTimer = setTimeout(flushLog, 100);
   };
 
@@ -172,7 +173,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
           const t = scheduler.at(started + at, () => {
             timers.delete(t);
             if (write({ error_message: message, infer_response: { id, model_name: String(req.model_name), model_version: '1', parameters: { triton_final_response: { bool_param: true } } } })) {
-              record({ id, model: String(req.model_name), index: 0, emittedNs: clock.nowNs(), arrivedNs: started, final: true, empty: true, error: message, promptTokens: 0 });
+              record({ id, model: String(req.model_name), index: 0, arrivedNs: started, final: true, empty: true, error: message, promptTokens: 0 });
             }
             active--;
             pending--;
@@ -227,10 +228,9 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
           const frame = ready ?? encodeResponse(k);
           ready = null;
           if (!call.writeFramed(frame)) return;
-          const now = clock.nowNs();
           const last = k === count - 1;
           const final = last && !m.separateFinal;
-          record({ id, model: m.name, index: k, emittedNs: now, arrivedNs: started, final, empty: false, error: null, promptTokens });
+          record({ id, model: m.name, index: k, arrivedNs: started, final, empty: false, error: null, promptTokens });
           emitted++;
           if (faults.dropConnectionAfter > 0 && emitted >= faults.dropConnectionAfter && !dropped) {
             // Once: every open connection goes; new ones are served again.
@@ -243,7 +243,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
               const t = scheduler.at(clock.nowNs() + 50_000, () => {
                 timers.delete(t);
                 if (write({ infer_response: { model_name: m.name, model_version: '1', id, parameters: { triton_final_response: { bool_param: true } } } })) {
-                  record({ id, model: m.name, index: k + 1, emittedNs: clock.nowNs(), arrivedNs: started, final: true, empty: true, error: null, promptTokens });
+                  record({ id, model: m.name, index: k + 1, arrivedNs: started, final: true, empty: true, error: null, promptTokens });
                 }
                 active--;
                 pending--;

@@ -5,28 +5,18 @@
  * perf_analyzer is not installed; fails instead under PALENS_REQUIRE_REAL (CI).
  */
 import { describe, expect, test } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, ROOT, repoPath } from '../helpers/paths.js';
+import { mockProcess } from '../helpers/mock-process.js';
+import { repoPath } from '../helpers/paths.js';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
 
 const PA = repoPath('.cache', 'real', 'perf_analyzer.sh');
 const have = existsSync(PA);
 if (!have && process.env.PALENS_REQUIRE_REAL) throw new Error(`PALENS_REQUIRE_REAL is set but ${PA} is missing: run test/real/setup.sh`);
 if (!have) console.warn(`skipping the perf_analyzer tests: ${PA} is missing (bash test/real/setup.sh installs it)`);
-
-async function mockProcess(): Promise<{ target: string; stop: () => void }> {
-  const child = spawn(process.execPath, [BIN, 'mock', '--port', '0', '--prefill-base-ms', '50', '--prefill-per-token-us', '50', '--decode-gap-ms', '10', '--jitter-ms', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const target = await new Promise<string>((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening on (\S+)/.exec(d.toString());
-      if (m) resolve(m[1]!);
-    });
-  });
-  return { target, stop: () => child.kill('SIGTERM') };
-}
 
 const seed = (file: string): { time_to_first_token_s: number; token_to_token_latency_s: number } =>
   JSON.parse(execFileSync('python3', [repoPath('bench', 'seed_reference.py'), file], { encoding: 'utf8' }));
@@ -36,7 +26,7 @@ describe('perf_analyzer and palens capture on one server', () => {
     await withTempDir(async (dir) => {
       const prompts = join(dir, 'prompts.json');
       await writeFile(prompts, JSON.stringify({ data: [{ PROMPT: ['Hello, my name is'], STREAM: [true], SAMPLING_PARAMETERS: ['{"max_tokens": 8}'] }] }));
-      const mock = await mockProcess();
+      const mock = await mockProcess(['--prefill-base-ms', '50', '--prefill-per-token-us', '50', '--decode-gap-ms', '10', '--jitter-ms', '0']);
       try {
         const paFile = join(dir, 'pa.json');
         execFileSync(PA, ['-m', 'vllm_legacy', '-u', mock.target, '-i', 'grpc', '--async', '--streaming', `--input-data=${prompts}`, `--profile-export-file=${paFile}`, '--measurement-mode=count_windows', '--measurement-request-count=10', '--stability-percentage=999'], { encoding: 'utf8' });
@@ -57,7 +47,7 @@ describe('perf_analyzer and palens capture on one server', () => {
         const ttftB = b.experiments[0].metrics.time_to_first_token.mean;
         expect(Math.abs(ttftB - ttftA) / ttftA).toBeLessThan(0.05);
       } finally {
-        mock.stop();
+        await mock.stop();
       }
     });
   });

@@ -92,14 +92,26 @@ describe('a real Triton server with a real model', () => {
       const prompt = Array.from({ length: 600 }, (_, i) => ['the', 'model', 'streams', 'one', 'token', 'at', 'a', 'time'][i % 8]).join(' ');
       const data = join(dir, 'prompts.json');
       await writeFile(data, JSON.stringify({ data: [{ text_input: [prompt], stream: [true], sampling_parameters: ['{"max_tokens": 8}'] }] }));
-      const paFile = join(dir, 'pa.json');
-      execFileSync(PA, ['-m', 'vllm_model', '-u', target, '-i', 'grpc', '--async', '--streaming', `--input-data=${data}`, `--profile-export-file=${paFile}`, '--measurement-mode=count_windows', '--measurement-request-count=20', '--stability-percentage=999'], { encoding: 'utf8' });
-      const palensFile = join(dir, 'palens.json');
-      const r = await spawnCli(['capture', '-u', target, '-m', 'vllm_model', '--input-data', data, '--measurement-mode', 'count_windows', '--measurement-request-count', '20', '--stability-percentage', '999', '-f', palensFile]);
-      expect(r.code).toBe(0);
-      const a = (await analyze(paFile, ['--keep-empty-responses'])).experiments[0].metrics.time_to_first_token.mean;
-      const b = (await analyze(palensFile, ['--keep-empty-responses'])).experiments[0].metrics.time_to_first_token.mean;
+      const meanTtft = async (file: string): Promise<number> => (await analyze(file, ['--keep-empty-responses'])).experiments[0].metrics.time_to_first_token.mean;
+      const runPa = async (file: string): Promise<number> => {
+        execFileSync(PA, ['-m', 'vllm_model', '-u', target, '-i', 'grpc', '--async', '--streaming', `--input-data=${data}`, `--profile-export-file=${file}`, '--measurement-mode=count_windows', '--measurement-request-count=20', '--stability-percentage=999'], { encoding: 'utf8' });
+        return meanTtft(file);
+      };
+      const runPalens = async (file: string): Promise<number> => {
+        const r = await spawnCli(['capture', '-u', target, '-m', 'vllm_model', '--input-data', data, '--measurement-mode', 'count_windows', '--measurement-request-count', '20', '--stability-percentage', '999', '-f', file]);
+        expect(r.code).toBe(0);
+        return meanTtft(file);
+      };
+      // perf_analyzer, palens, palens, perf_analyzer: a CPU-bound server that drifts during the test
+      // (it shares two cores with everything else) then weighs on both clients alike.
+      const pa1 = await runPa(join(dir, 'pa1.json'));
+      const p1 = await runPalens(join(dir, 'palens1.json'));
+      const p2 = await runPalens(join(dir, 'palens2.json'));
+      const pa2 = await runPa(join(dir, 'pa2.json'));
+      const a = (pa1 + pa2) / 2;
+      const b = (p1 + p2) / 2;
+      console.log(`mean TTFT (ms): perf_analyzer ${(pa1 / 1e6).toFixed(3)}, ${(pa2 / 1e6).toFixed(3)}; palens ${(p1 / 1e6).toFixed(3)}, ${(p2 / 1e6).toFixed(3)}`);
       expect(Math.abs(b - a) / a).toBeLessThan(0.05);
     });
-  }, 180_000);
+  }, 240_000);
 });

@@ -17,7 +17,7 @@ import { ExportWriter, writeSidecar } from '../export/writer.js';
 import { summarize } from '../metrics/distribution.js';
 import { ExactSample } from '../metrics/samples.js';
 import type { BuiltPrompt, PromptBuilder } from '../prompts/builder.js';
-import type { Plain } from '../proto/codec.js';
+import { encodeRequest, type Plain } from '../proto/codec.js';
 import { seeded } from '../records/random.js';
 import type { Clock } from '../records/clock.js';
 import { VERSION } from '../version.js';
@@ -314,33 +314,38 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
           slot,
           deadlineNs: 0,
         };
-        const request = inferRequest(model, plan, id);
+        const request = encodeRequest(inferRequest(model, plan, id));
         const stream = slot.stream ?? openStream(slot);
         slot.flights.set(id, f);
         f.sendNs = clock.nowNs();
         f.deadlineNs = f.sendNs + cfg.timeoutMs * 1e6;
-        stream.send(request);
-        unstamped.push(f);
-        if (unstamped.length === 1) setImmediate(stampSends);
+        queued.push({ f, stream, request });
+        if (queued.length === 1) setImmediate(writeQueued);
         if (warmup) warmSent++;
         else sent++;
       };
 
-      // A request's bytes leave when Node's HTTP/2 layer flushes, after the event-loop turn that
-      // wrote it, and that flush runs just before the turn's setImmediate callbacks. Sends made in
-      // one turn (a whole closed-loop burst, when many streams finish together) are therefore
-      // stamped here, together, as they leave: stamping each before its write would date it early
-      // by the encoding and writing of every request after it in the turn (milliseconds at 128
-      // streams, bench/driver.ts).
-      const unstamped: Flight[] = [];
-      const stampSends = (): void => {
+      // Requests are written after the event-loop turn that made them, in one loop, and stamped
+      // together right after it. Nothing can leave while that loop and its microtasks run (Node's
+      // HTTP/2 layer flushes after the callback), so the stamp is never after the bytes leave and a
+      // TTFT is never shorter than the server's; and it is not early by the rest of the turn — when
+      // many streams finish together, processing their responses (milliseconds at 128 streams,
+      // bench/driver.ts) happens before the writes, not between a stamp and its write.
+      const queued: { f: Flight; stream: InferStream; request: Buffer }[] = [];
+      const writeQueued = (): void => {
+        const written: Flight[] = [];
+        for (const { f, stream, request } of queued) {
+          if (f.status !== null) continue; // finished meanwhile (the stream failed)
+          stream.send(request);
+          written.push(f);
+        }
+        queued.length = 0;
         const now = clock.nowNs();
-        for (const f of unstamped) {
+        for (const f of written) {
           f.sendNs = now;
           f.deadlineNs = now + cfg.timeoutMs * 1e6;
           if (f.intendedNs !== null && !f.warmup) lag.add(Math.max(0, Math.round(now - f.intendedNs)));
         }
-        unstamped.length = 0;
       };
 
       // One coarse tick for deadlines and time windows, instead of a timer per request.

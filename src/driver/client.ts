@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { ServerError } from '../errors.js';
-import { encodeRequest, inferenceService, type Plain } from '../proto/codec.js';
+import { inferenceService, type Plain } from '../proto/codec.js';
 import { decodeStreamResponseFast, type StreamResponse } from './decode.js';
 import type { Clock } from '../records/clock.js';
 
@@ -19,7 +19,8 @@ export interface StreamEvents {
 }
 
 export interface InferStream {
-  send(request: Plain): void;
+  /** Writes one ModelInferRequest, already encoded (codec.encodeRequest). */
+  send(request: Buffer): void;
   /** Half-close: no more requests. */
   close(): void;
   cancel(): void;
@@ -89,7 +90,8 @@ export class TritonClient {
   openStream(events: StreamEvents): InferStream {
     const call = this.client.makeBidiStreamRequest(
       inferenceService.ModelStreamInfer.path,
-      encodeRequest as (v: Plain) => Buffer,
+      // Requests come encoded, so that the send stamp is taken after the encoding, just before the write.
+      (bytes: Buffer): Buffer => bytes,
       // Stamp first, decode after.
       (bytes: Buffer): Stamped => ({ stampNs: this.stampMode === 'turn' ? this.stamp() : this.clock.nowNs(), bytes }),
     );

@@ -101,7 +101,20 @@ export interface RawGrpcServer {
   close(): Promise<void>;
 }
 
-export async function listen(port: number, routes: Record<string, Route>, now: () => number): Promise<RawGrpcServer> {
+export async function listen(port: number, routes: Record<string, Route>, clockNs: () => number): Promise<RawGrpcServer> {
+  // Requests that reach JS in one event-loop turn came in the same socket read: all get the
+  // turn's first stamp, not a later one for each request decoded before them.
+  let turnStamp = -1;
+  const endTurn = (): void => {
+    turnStamp = -1;
+  };
+  const now = (): number => {
+    if (turnStamp < 0) {
+      turnStamp = clockNs();
+      setImmediate(endTurn);
+    }
+    return turnStamp;
+  };
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer();
   server.on('session', (s) => {

@@ -27,7 +27,14 @@ export class PreciseScheduler {
   private timer: NodeJS.Timeout | null = null;
   private spinning = false;
 
-  constructor(private readonly clock: Clock) {}
+  /** True while due callbacks run (one batch per pump). */
+  running = false;
+
+  constructor(
+    private readonly clock: Clock,
+    /** Called after each batch of due callbacks, before control returns to the event loop. */
+    private readonly afterBatch: () => void = () => undefined,
+  ) {}
 
   /** Runs `fn` at clock offset `dueNs`. */
   at(dueNs: number, fn: () => void): Scheduled {
@@ -61,9 +68,15 @@ export class PreciseScheduler {
     this.timer = null;
     this.spinning = false;
     const now = this.clock.nowNs();
-    while (this.heap.length > 0 && this.heap[0]!.due <= now) {
-      const e = this.pop()!;
-      if (!e.cancelled) e.run();
+    this.running = true;
+    try {
+      while (this.heap.length > 0 && this.heap[0]!.due <= now) {
+        const e = this.pop()!;
+        if (!e.cancelled) e.run();
+      }
+    } finally {
+      this.running = false;
+      this.afterBatch();
     }
     this.arm();
   }

@@ -43,7 +43,7 @@ export interface TruthEntry {
   model: string;
   /** Position of the response in its request's stream. */
   index: number;
-  /** ns since the clock's anchor, as the response's frame was handed to HTTP/2. */
+  /** ns since the clock's anchor, once the batch of writes it was in had been handed to HTTP/2. */
   emittedNs: number;
   /** When the request's bytes reached the mock, before decoding; same clock. */
   arrivedNs: number;
@@ -86,7 +86,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
   let active = 0;
   let emitted = 0;
   let dropped = false;
-  const scheduler = new PreciseScheduler(clock);
+  const scheduler = new PreciseScheduler(clock, () => stampBatch());
 
   // Truth lines are formatted and written in batches, off the emission path: a JSON.stringify and
   // a file write between two responses would delay the next one's bytes.
@@ -102,9 +102,20 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     }
     log.write(lines.join(''));
   };
-  /** Records a response just handed to HTTP/2, stamped as it was. */
+  // Responses due together (a decode step's worth, when many streams are in lock-step) are written
+  // in one batch and leave in one flush, after it: all are stamped once, when the batch is done,
+  // as the client stamps all responses that arrive in one read once.
+  const batch: TruthEntry[] = [];
+  const stampBatch = (): void => {
+    const now = clock.nowNs();
+    for (const e of batch) e.emittedNs = now;
+    batch.length = 0;
+  };
+  /** Records a response just handed to HTTP/2. */
   const record = (e: Omit<TruthEntry, 'emittedNs'>): void => {
-    truth.push({ ...e, emittedNs: clock.nowNs() });
+    const entry: TruthEntry = { ...e, emittedNs: clock.nowNs() };
+    truth.push(entry);
+    if (scheduler.running) batch.push(entry);
     if (log !== null && flushTimer === null) flushTimer = setTimeout(flushLog, 100);
   };
 

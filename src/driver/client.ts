@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ServerError } from '../errors.js';
 import { inferenceService, type Plain } from '../proto/codec.js';
 import { decodeStreamResponseFast, type StreamResponse } from './decode.js';
-import type { Clock } from '../records/clock.js';
+import { type Clock, turnStamper } from '../records/clock.js';
 
 type Unary = Exclude<keyof typeof inferenceService, 'ModelStreamInfer'>;
 
@@ -69,23 +69,11 @@ export class TritonClient {
 
   /**
    * The arrival stamp of a response: the time the first response of this event-loop turn reached
-   * JS. Responses that reach JS in the same turn came in the same socket read (nghttp2 parses a
-   * read in one go), so they were all there at that moment; stamping each one only when its turn in
-   * the queue comes would add the processing of every message before it (5 ms and more when 128
-   * streams answer at once). bench/driver.ts measures both ways against the mock's truth log.
+   * JS (records/clock.ts turnStamper). Stamping each one only when its turn in the queue comes would
+   * add 5 ms and more when 128 streams answer at once; bench/driver.ts measures both ways against
+   * the mock's truth log.
    */
-  private stamp(): number {
-    if (this.turnStamp < 0) {
-      this.turnStamp = this.clock.nowNs();
-      setImmediate(this.endTurn);
-    }
-    return this.turnStamp;
-  }
-
-  private turnStamp = -1;
-  private readonly endTurn = (): void => {
-    this.turnStamp = -1;
-  };
+  private readonly stamp = turnStamper(() => this.clock.nowNs());
 
   openStream(events: StreamEvents): InferStream {
     const call = this.client.makeBidiStreamRequest(

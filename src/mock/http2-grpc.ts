@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
+import { turnStamper } from '../records/clock.js';
 
 export const STATUS = { OK: 0, CANCELLED: 1, INVALID_ARGUMENT: 3, NOT_FOUND: 5, UNIMPLEMENTED: 12, UNAVAILABLE: 14 } as const;
 
@@ -31,8 +32,9 @@ export class DuplexCall<Req, Res> extends EventEmitter {
     super();
   }
 
-  write(message: Res): void {
-    this.writeFramed(this.encode(message));
+  /** Encodes and writes a message; false when the call is gone. */
+  write(message: Res): boolean {
+    return this.writeFramed(this.encode(message));
   }
 
   /** A message encoded and framed ahead of time, so that writing it later costs no encoding. */
@@ -104,17 +106,7 @@ export interface RawGrpcServer {
 export async function listen(port: number, routes: Record<string, Route>, clockNs: () => number): Promise<RawGrpcServer> {
   // Requests that reach JS in one event-loop turn came in the same socket read: all get the
   // turn's first stamp, not a later one for each request decoded before them.
-  let turnStamp = -1;
-  const endTurn = (): void => {
-    turnStamp = -1;
-  };
-  const now = (): number => {
-    if (turnStamp < 0) {
-      turnStamp = clockNs();
-      setImmediate(endTurn);
-    }
-    return turnStamp;
-  };
+  const now = turnStamper(clockNs);
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer();
   server.on('session', (s) => {

@@ -163,7 +163,6 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
       const finish = (): void => {
         if (ended && pending === 0) call.end();
       };
-      const write = (msg: Plain): boolean => call.writeFramed(call.encode(msg));
       const stop = (): void => {
         for (const t of timers) t.cancel();
         timers.clear();
@@ -183,7 +182,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
         const fail = (message: string, at: number): void => {
           const t = scheduler.at(started + at, () => {
             timers.delete(t);
-            if (write({ error_message: message, infer_response: { id, model_name: String(req.model_name), model_version: '1', parameters: { triton_final_response: { bool_param: true } } } })) {
+            if (call.write({ error_message: message, infer_response: { id, model_name: String(req.model_name), model_version: '1', parameters: { triton_final_response: { bool_param: true } } } })) {
               record({ id, model: String(req.model_name), index: 0, arrivedNs: started, final: true, empty: true, error: message, promptTokens: 0 });
             }
             active--;
@@ -253,7 +252,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
             if (m.separateFinal && wantsEmptyFinal) {
               const t = scheduler.at(clock.nowNs() + 50_000, () => {
                 timers.delete(t);
-                if (write({ infer_response: { model_name: m.name, model_version: '1', id, parameters: { triton_final_response: { bool_param: true } } } })) {
+                if (call.write({ infer_response: { model_name: m.name, model_version: '1', id, parameters: { triton_final_response: { bool_param: true } } } })) {
                   record({ id, model: m.name, index: k + 1, arrivedNs: started, final: true, empty: true, error: null, promptTokens });
                 }
                 active--;

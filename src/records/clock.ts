@@ -42,3 +42,23 @@ export function formatEpoch(sec: number, nsec: number, offsetNs: number): string
   const rest = total - carry * 1e9;
   return `${sec + carry}${String(rest).padStart(9, '0')}`;
 }
+
+/**
+ * A stamp per event-loop turn: the first call in a turn reads `nowNs`, later calls in the same
+ * turn return that reading. Messages that reach JS in one turn came in the same socket read
+ * (nghttp2 parses a read in one go), so they were all there at the first one's moment; stamping
+ * each when its turn in the queue comes would add the processing of every message before it.
+ */
+export function turnStamper(nowNs: () => number): () => number {
+  let stamp = -1;
+  const endTurn = (): void => {
+    stamp = -1;
+  };
+  return () => {
+    if (stamp < 0) {
+      stamp = nowNs();
+      setImmediate(endTurn);
+    }
+    return stamp;
+  };
+}

@@ -14,12 +14,12 @@
  * same means from the mock's truth log, and at one stream, per request, |error| against the truth
  * (requests are matched to the mock's by arrival order; with one in flight that is unambiguous).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { mockProcess, truthById } from '../test/helpers/mock-process.js';
+import { cpuTimed, exportSeen, percentile } from './clients-common.js';
 import { repoPath } from '../test/helpers/paths.js';
 
 const bin = repoPath('dist', 'src', 'cli', 'bin.js');
@@ -53,36 +53,6 @@ writeFileSync(
   }),
 );
 
-function timed(cmd: string, args: string[]): number {
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${(r.stdout + r.stderr).slice(0, 1500)}`);
-  const [user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
-  return user + sys;
-}
-
-interface Seen {
-  sendNs: bigint;
-  stampsNs: bigint[];
-}
-
-/** The requests of an export with their non-empty responses (as palens analyze counts them by default). */
-function seenIn(file: string): Seen[] {
-  const e = JSON.parse(readFileSync(file, 'utf8')) as { experiments: { requests: { timestamp: number; response_timestamps: number[]; response_outputs?: Record<string, unknown>[] }[] }[] };
-  // Timestamps are 19-digit integers: read them again from the text, exactly.
-  const text = readFileSync(file, 'utf8');
-  const sends = [...text.matchAll(/"timestamp":(\d+)/g)].map((m) => BigInt(m[1]!));
-  const stampLists = [...text.matchAll(/"response_timestamps":\[([\d,]*)\]/g)].map((m) => (m[1] === '' ? [] : m[1]!.split(',').map((t) => BigInt(t))));
-  const requests = e.experiments.flatMap((x) => x.requests);
-  return requests.map((q, i) => {
-    const outputs = q.response_outputs ?? [];
-    const stamps = stampLists[i]!.filter((_t, k) => {
-      const o = outputs[k];
-      return o === undefined || (o !== null && Object.values(o).some((v) => v !== '' && v !== null));
-    });
-    return { sendNs: sends[i]!, stampsNs: stamps };
-  });
-}
-
 function truthRequests(log: string): { arrivedNs: bigint; emittedNs: bigint[] }[] {
   return [...truthById(log, true).values()]
     .map((ts) => ({ arrivedNs: BigInt(ts[0]!.arrived_epoch_ns), emittedNs: ts.map((t) => BigInt(t.emitted_epoch_ns)) }))
@@ -90,12 +60,7 @@ function truthRequests(log: string): { arrivedNs: bigint; emittedNs: bigint[] }[
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (p / 100) * (s.length - 1);
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
-};
+const pct = (xs: number[], p: number): number => percentile([...xs].sort((a, b) => a - b), p);
 
 interface Row {
   client: string;
@@ -110,8 +75,9 @@ interface Row {
   gapErr: [number, number] | null;
 }
 
-function measure(client: string, streams: number, file: string, truthLog: string | null, cpuS: number): Row {
-  const seen = seenIn(file).sort((a, b) => (a.sendNs < b.sendNs ? -1 : 1));
+async function measure(client: string, streams: number, file: string, truthLog: string | null, cpuS: number): Promise<Row> {
+  // Non-empty responses, as palens analyze counts them by default.
+  const seen = (await exportSeen(file, true)).sort((a, b) => (a.sendNs < b.sendNs ? -1 : 1));
   const ttft = seen.filter((q) => q.stampsNs.length > 0).map((q) => Number(q.stampsNs[0]! - q.sendNs));
   const gaps = seen.flatMap((q) => q.stampsNs.slice(1).map((t, k) => Number(t - q.stampsNs[k]!)));
   const responses = seen.reduce((n, q) => n + q.stampsNs.length, 0);
@@ -165,12 +131,12 @@ for (const streams of loads) {
     try {
       cpu =
         client === 'perf_analyzer'
-          ? timed(pa, ['-m', modelName, '-u', target, '-i', 'grpc', '--async', '--streaming', `--input-data=${prompts}`, `--profile-export-file=${file}`, `--concurrency-range=${streams}`, ...windowArgs(streams)])
-          : timed(process.execPath, [bin, 'capture', '-u', target, '-m', modelName, '--input-data', prompts, '--concurrency', String(streams), ...windowArgs(streams), '-f', file]);
+          ? cpuTimed([pa, '-m', modelName, '-u', target, '-i', 'grpc', '--async', '--streaming', `--input-data=${prompts}`, `--profile-export-file=${file}`, `--concurrency-range=${streams}`, ...windowArgs(streams)]).cpu
+          : cpuTimed([process.execPath, bin, 'capture', '-u', target, '-m', modelName, '--input-data', prompts, '--concurrency', String(streams), ...windowArgs(streams), '-f', file]).cpu;
     } finally {
       await mock?.stop();
     }
-    const r = measure(client, streams, file, truthLog, cpu);
+    const r = await measure(client, streams, file, truthLog, cpu);
     console.log(`| ${streams} stream${streams === 1 ? '' : 's'} | ${r.client} | ${r.responses} | ${r.cpuUs.toFixed(1)} | ${fmt(r.ttftMs)} / ${fmt(r.truthTtftMs)} | ${fmt(r.gapMs)} / ${fmt(r.truthGapMs)} | ${err(r.ttftErr)} | ${err(r.gapErr)} |`);
   }
 }

@@ -14,13 +14,11 @@
  * Reported: median and p99 of |error|, client CPU per response, responses per second, and the
  * schedule lag of an open-loop run.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { readExport } from '../src/export/reader.js';
-import type { RecordSink, RequestRecord } from '../src/records/record.js';
+import { cpuTimed, exportSeen, percentile, type Seen } from './clients-common.js';
 import { mockProcess, truthById } from '../test/helpers/mock-process.js';
 import { repoPath } from '../test/helpers/paths.js';
 
@@ -29,13 +27,6 @@ const bin = repoPath('dist', 'src', 'cli', 'bin.js');
 const pin = process.argv.includes('--pin');
 const out = repoPath('bench', 'out', 'driver');
 await mkdir(out, { recursive: true });
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(h);
-  return sorted[lo]! + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]!) - sorted[lo]!);
-}
 
 interface Run {
   client: 'palens' | 'reference';
@@ -49,39 +40,13 @@ interface Run {
   lag: { p50: number; p99: number } | null;
 }
 
-/** One measured request as a client saw it: send and response stamps in ns on one time base. */
-interface Seen {
-  id: string;
-  sendNs: bigint;
-  stampsNs: bigint[];
-}
+const timed = (args: string[]): { wall: number; cpu: number } => cpuTimed([...(pin ? ['taskset', '-c', '0'] : []), process.execPath, ...args]);
 
-function timed(args: string[]): { wall: number; cpu: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...(pin ? ['taskset', '-c', '0'] : []), process.execPath, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
-  const [wall, user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
-  return { wall, cpu: user + sys };
-}
+type Identified = Seen & { id: string };
 
-async function palensSeen(file: string): Promise<Seen[]> {
-  const side = JSON.parse(readFileSync(`${file}.palens.json`, 'utf8')) as { experiments: { requests: { id: string }[] }[] };
-  const ids = side.experiments[0]!.requests.map((q) => q.id);
-  const seen: Seen[] = [];
-  const sink: RecordSink = {
-    experimentEnd() {},
-    record(rec: RequestRecord) {
-      // ns from the export's time base: only differences are compared below.
-      const stamps = Array.from(rec.responseNs.subarray(0, rec.responseCount), (t) => BigInt(Math.round(t)));
-      seen.push({ id: ids[rec.index]!, sendNs: BigInt(Math.round(rec.sendNs)), stampsNs: stamps });
-    },
-  };
-  await readExport(file, sink, { failFast: true });
-  return seen;
-}
-
-function referenceSeen(file: string): Seen[] {
+function referenceSeen(file: string): Identified[] {
   const rows = JSON.parse(readFileSync(file, 'utf8')) as { id: string; send_epoch_ns: string; stamps_epoch_ns: string[] }[];
-  return rows.map((r) => ({ id: r.id, sendNs: BigInt(r.send_epoch_ns), stampsNs: r.stamps_epoch_ns.map((t) => BigInt(t)) }));
+  return rows.map((r, index) => ({ index, id: r.id, sendNs: BigInt(r.send_epoch_ns), stampsNs: r.stamps_epoch_ns.map((t) => BigInt(t)) }));
 }
 
 async function run(client: Run['client'], streams: number, tokens: number, perStream: number, rate: number | null): Promise<Run> {
@@ -92,7 +57,7 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
   const warmup = Math.max(5, streams);
   let t: { wall: number; cpu: number };
   let lag: Run['lag'] = null;
-  let seen: Seen[];
+  let seen: Identified[];
   try {
     if (client === 'reference') {
       t = timed([join(dirname(bin), '..', '..', 'bench', 'reference-client.js'), mock.target, String(streams), String(perStream), String(Math.ceil(warmup / streams)), '32', String(tokens), file]);
@@ -106,8 +71,9 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
   }
   if (client === 'reference') seen = referenceSeen(file);
   else {
-    seen = await palensSeen(file);
-    const side = JSON.parse(readFileSync(`${file}.palens.json`, 'utf8')) as { levels: { scheduleLagNs: { p50: number; p99: number } | null }[] };
+    const side = JSON.parse(readFileSync(`${file}.palens.json`, 'utf8')) as { experiments: { requests: { id: string }[] }[]; levels: { scheduleLagNs: { p50: number; p99: number } | null }[] };
+    const ids = side.experiments[0]!.requests.map((q) => q.id);
+    seen = (await exportSeen(file, false)).map((q) => ({ ...q, id: ids[q.index]! }));
     lag = side.levels[0]!.scheduleLagNs;
   }
 

@@ -183,6 +183,7 @@ export class ProfileParser {
     promptWords: -1,
     promptChars: -1,
     promptText: null,
+    status: null,
   };
 
   // Results of the last scanned number / string / output object.

@@ -27,7 +27,19 @@ export interface RequestRecord {
   promptChars: number;
   /** The prompt text when the source carries it (for token counts), else null. */
   promptText: string | null;
+  /**
+   * How the request ended, when the source says (a palens capture and its sidecar, peer tools'
+   * per-request records); null when the source does not say and the responses alone decide.
+   * Anything but 'ok' is a failed request: its responses enter no latency statistic.
+   */
+  status: RequestStatus | null;
 }
+
+/**
+ * Final status of a request. 'in_flight': sent (the server may have seen it) but not finished
+ * when the capture was cut short (SIGKILL, a second Ctrl-C, a full disk).
+ */
+export type RequestStatus = 'ok' | 'server_error' | 'timeout' | 'cancelled' | 'client_error' | 'in_flight';
 
 /** How an experiment (one load level) was run, as the source describes it. */
 export interface ExperimentInfo {

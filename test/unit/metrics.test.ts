@@ -54,7 +54,7 @@ describe('metrics on a hand-computed export (test/fixtures/valid/tiny.json)', ()
 
   test('a request whose only response is empty is failed, not a crash', () => {
     const acc = new ExperimentAccumulator({ keepEmptyResponses: false, percentiles: [50] });
-    acc.add({ experiment: 0, index: 0, sendNs: 0, responseCount: 1, responseNs: Float64Array.of(10), responseEmpty: Uint8Array.of(1), promptWords: -1, promptChars: -1, promptText: null });
+    acc.add({ experiment: 0, index: 0, sendNs: 0, responseCount: 1, responseNs: Float64Array.of(10), responseEmpty: Uint8Array.of(1), promptWords: -1, promptChars: -1, promptText: null, status: null });
     const s = acc.summary({ index: 0, mode: null, value: null, windows: null, requests: 1 });
     expect(s.requests.failed_only_empty_responses).toBe(1);
     expect(s.metrics.time_to_first_token.mean).toBeNull();

@@ -1,5 +1,5 @@
 /** One palens analysis in this process; prints {seconds, maxRssBytes} as JSON (bench/analyze.ts runs it). */
-import { analyzeFiles } from '../src/analysis.js';
+import { analyzeFiles } from '../src/pipeline/analysis.js';
 import { DEFAULT_PERCENTILES } from '../src/metrics/distribution.js';
 
 const file = process.argv[2]!;

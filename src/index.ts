@@ -2,10 +2,10 @@
  * palens as a library: read perf_analyzer profile exports exactly and summarise them.
  * No CLI, colour or process state here.
  */
-export { analyzeFiles, ANALYSIS_SCHEMA_VERSION } from './analysis.js';
-export { analyzeSweep } from './sweep-analysis.js';
-export type { SweepOptions } from './sweep-analysis.js';
-export type { Analysis, AnalyzeOptions, FileExperiment, InputSummary } from './analysis.js';
+export { analyzeFiles, ANALYSIS_SCHEMA_VERSION } from './pipeline/analysis.js';
+export { analyzeSweep } from './pipeline/sweep-analysis.js';
+export type { SweepOptions } from './pipeline/sweep-analysis.js';
+export type { Analysis, AnalyzeOptions, FileExperiment, InputSummary } from './pipeline/analysis.js';
 export { EXIT, InputError, IoError, PalensError, UsageError } from './errors.js';
 export type { ErrorCode, ErrorLocation } from './errors.js';
 export { readExport } from './export/reader.js';

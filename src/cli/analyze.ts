@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { analyzeFiles, type Analysis } from '../analysis.js';
+import { analyzeFiles, type Analysis } from '../pipeline/analysis.js';
 import type { LengthBy } from '../sweep/length.js';
 import { expandFiles } from './files.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
@@ -83,7 +83,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
   try {
     if (opts.sweep) {
       const files = await expandFiles(opts.files, '--sweep');
-      const { analyzeSweep } = await import('../sweep-analysis.js');
+      const { analyzeSweep } = await import('../pipeline/sweep-analysis.js');
       analysis = await analyzeSweep(files, {
         percentiles: opts.percentiles,
         keepEmptyResponses: opts.keepEmptyResponses,

@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyzeSweep } from '../sweep-analysis.js';
+import { analyzeSweep } from '../pipeline/sweep-analysis.js';
 import { type CaptureConfig, type CaptureResult, capture, type LoadLevel } from '../driver/capture.js';
 import { type Backend, extraTensor, inputDataSource, parseExtraInput, parseRequestParameter, presetSource, type RequestPlan, type RequestSource } from '../driver/presets.js';
 import { EXIT, UsageError } from '../errors.js';

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
-import { ANALYSIS_SCHEMA_VERSION } from '../analysis.js';
+import { ANALYSIS_SCHEMA_VERSION } from '../pipeline/analysis.js';
 import { type ComparedMetric, compareSides, type GroupComparison, RESERVOIR } from '../compare/compare.js';
 import { CompareSink } from '../compare/sink.js';
 import type { Statistic } from '../compare/bootstrap.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
 import { hasSidecar, readSidecarLengths } from '../export/sidecar.js';
 import { readExport } from '../export/reader.js';
-import { tokenizerFor } from '../export/sweep-job.js';
+import { tokenizerFor } from '../pipeline/sweep-job.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { VERSION } from '../version.js';
 import { colorLevel, makeChalk } from './color.js';

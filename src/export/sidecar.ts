@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { InputError, IoError } from '../errors.js';
-import type { PromptLengths } from '../sweep/length.js';
+import type { PromptLengths } from '../records/prompt-lengths.js';
 
 export const sidecarPath = (exportPath: string): string => `${exportPath}.palens.json`;
 

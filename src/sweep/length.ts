@@ -1,16 +1,12 @@
 /** How long a request's prompt was, by the measure the user chose. */
+import type { PromptLengths } from '../records/prompt-lengths.js';
 import type { RequestRecord } from '../records/record.js';
+
+export type { PromptLengths } from '../records/prompt-lengths.js';
 
 export const LENGTH_MEASURES = ['tokens', 'words', 'chars', 'meta'] as const;
 export type LengthBy = (typeof LENGTH_MEASURES)[number];
 export type LengthUnit = 'tokens' | 'words' | 'chars';
-
-/** Prompt lengths a capture recorded in its sidecar. */
-export interface PromptLengths {
-  unit: 'tokens' | 'words';
-  /** The length of request `index` of experiment `experiment`, or -1 when not recorded. */
-  lookup(experiment: number, index: number): number;
-}
 
 export interface LengthMeasure {
   by: LengthBy;

@@ -5,7 +5,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { analyzeFiles } from '../../src/analysis.js';
+import { analyzeFiles } from '../../src/pipeline/analysis.js';
 import { writeSyntheticExport, type Flavor } from '../../tools/synth.js';
 import { withTempDir } from '../helpers/cli.js';
 import { repoPath } from '../helpers/paths.js';

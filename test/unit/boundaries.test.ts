@@ -16,6 +16,14 @@ describe('import boundaries', () => {
     }
   });
 
+  test('src/export reads and writes files and imports no engine, report or CLI module', () => {
+    const dir = repoPath('src', 'export');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect({ file, hit: /from '\.\.\/(metrics|sweep|compare|report|cli|pipeline)\//.test(text) }).toEqual({ file, hit: false });
+    }
+  });
+
   test('src/index.ts (the library API) pulls in no CLI module', () => {
     const text = readFileSync(repoPath('src', 'index.ts'), 'utf8');
     expect(text).not.toMatch(/from '\.\/cli\//);

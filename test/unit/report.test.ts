@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { analyzeFiles } from '../../src/analysis.js';
+import { analyzeFiles } from '../../src/pipeline/analysis.js';
 import { colorLevel } from '../../src/cli/color.js';
 import { csvColumns, renderCsv } from '../../src/report/csv.js';
 import { pythonFloat } from '../../src/report/numbers.js';

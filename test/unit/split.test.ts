@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { readExport } from '../../src/export/reader.js';
-import { findCut, readSplit } from '../../src/export/split.js';
+import { findCut, readSplit } from '../../src/pipeline/split.js';
 import { ExperimentSet } from '../../src/metrics/experiment-set.js';
 import type { MetricOptions } from '../../src/metrics/experiment.js';
 import { writeSyntheticExport } from '../../tools/synth.js';

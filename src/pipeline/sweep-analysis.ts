@@ -4,15 +4,15 @@
  * start-up time a plain analysis does not need).
  */
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary, inputSummary, noOutputsWarning } from './analysis.js';
-import { UsageError } from './errors.js';
-import { sweepInPool } from './export/pool.js';
-import type { ReadResult } from './export/reader.js';
-import { hasSidecar, readSidecarLengths } from './export/sidecar.js';
-import { sweepFile, tokenizerFor } from './export/sweep-job.js';
-import type { MetricOptions } from './metrics/experiment.js';
-import type { LengthBy } from './sweep/length.js';
-import { type SweepSummary, SweepSink, summarizeSweep } from './sweep/sweep.js';
-import { VERSION } from './version.js';
+import { UsageError } from '../errors.js';
+import { sweepInPool } from './pool.js';
+import type { ReadResult } from '../export/reader.js';
+import { hasSidecar, readSidecarLengths } from '../export/sidecar.js';
+import { sweepFile, tokenizerFor } from './sweep-job.js';
+import type { MetricOptions } from '../metrics/experiment.js';
+import type { LengthBy } from '../sweep/length.js';
+import { type SweepSummary, SweepSink, summarizeSweep } from '../sweep/sweep.js';
+import { VERSION } from '../version.js';
 
 export interface SweepOptions extends MetricOptions {
   /** How to measure prompt length; by default meta when every file has a sidecar, else tokens with a tokenizer, else words. */

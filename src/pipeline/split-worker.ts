@@ -6,8 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import { type MetricOptions, stateBuffers } from '../metrics/experiment.js';
-import { ProfileParser } from './profile-parser.js';
-import { readPlain } from './reader.js';
+import { ProfileParser } from '../export/profile-parser.js';
+import { readPlain } from '../export/reader.js';
 
 export interface TailJob {
   file: string;

@@ -2,13 +2,13 @@
  * One analysis: read export files, validate them, and summarise each experiment. This is the
  * pipeline `palens analyze` runs: export/reader → RequestRecord stream → metrics/.
  */
-import { UsageError } from './errors.js';
-import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from './export/reader.js';
-import { readSplit, SPLIT_MIN_BYTES } from './export/split.js';
-import type { SweepSummary } from './sweep/sweep.js';
-import { ExperimentSet } from './metrics/experiment-set.js';
-import type { ExperimentSummary, MetricOptions } from './metrics/experiment.js';
-import { VERSION } from './version.js';
+import { UsageError } from '../errors.js';
+import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from '../export/reader.js';
+import { readSplit, SPLIT_MIN_BYTES } from './split.js';
+import type { SweepSummary } from '../sweep/sweep.js';
+import { ExperimentSet } from '../metrics/experiment-set.js';
+import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
+import { VERSION } from '../version.js';
 
 export const ANALYSIS_SCHEMA_VERSION = 1;
 

@@ -14,9 +14,9 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { ExperimentSet, type ExperimentSetState } from '../metrics/experiment-set.js';
 import type { MetricOptions } from '../metrics/experiment.js';
-import type { ParseResult } from './profile-parser.js';
-import { ProfileParser } from './profile-parser.js';
-import { readPlain } from './reader.js';
+import type { ParseResult } from '../export/profile-parser.js';
+import { ProfileParser } from '../export/profile-parser.js';
+import { readPlain } from '../export/reader.js';
 
 /** Files smaller than this are read in one thread: a worker's start-up would cost more than it saves. */
 export const SPLIT_MIN_BYTES = 48 << 20;

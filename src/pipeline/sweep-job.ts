@@ -6,8 +6,8 @@ import type { MetricOptions } from '../metrics/experiment.js';
 import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { SweepSink } from '../sweep/sweep.js';
-import { readExport, type ReadResult } from './reader.js';
-import { readSidecarLengths } from './sidecar.js';
+import { readExport, type ReadResult } from '../export/reader.js';
+import { readSidecarLengths } from '../export/sidecar.js';
 
 export interface SweepJobOptions {
   by: LengthBy;

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, IoError, type PalensError, UsageError } from '../errors.js';
 import type { SweepState } from '../sweep/sweep.js';
-import type { ReadResult } from './reader.js';
+import type { ReadResult } from '../export/reader.js';
 import type { SweepJobOptions } from './sweep-job.js';
 
 type Message =

@@ -8,6 +8,14 @@
  *   npm run bench:clients                                   # against palens mock, with its truth
  *   npm run bench:clients -- --target 127.0.0.1:8001 --model vllm_model --max-tokens 32
  *                                                           # against a running server (no truth)
+ *   npm run bench:clients -- --target 127.0.0.1:8001 --model vllm_model --max-tokens 8 --prompt-words 600 --abba
+ *                                                           # perf_analyzer, palens, palens, perf_analyzer
+ *
+ * --abba runs each load in that order (a server whose speed drifts then weighs on both alike) and
+ * prints the mean TTFT of each client over its two runs and how far apart they are (palens warms up
+ * two requests first: a fresh Node process compiles its hot paths during its first requests). This is the
+ * comparison test/real once asserted within 5 %; on a CPU-bound server sharing two cores with both
+ * clients it is a measurement, not a pass/fail check.
  *
  * Reported per client and load: client CPU per response (GNU time, process start included), mean
  * TTFT and token-to-token gap as each export says (palens analyze, empty finals dropped), the
@@ -37,6 +45,8 @@ const arg = (name: string): string | undefined => {
 const external = arg('target');
 const modelName = arg('model') ?? 'vllm';
 const maxTokens = Number(arg('max-tokens') ?? 100);
+const promptWords = Number(arg('prompt-words') ?? 32);
+const abba = process.argv.includes('--abba');
 const loads = external === undefined ? [1, 16, 64] : [1, 4];
 
 const WORDS = 'the quick brown fox jumps over the lazy dog while every server streams tokens to a client that measures them'.split(' ');
@@ -45,7 +55,7 @@ writeFileSync(
   prompts,
   JSON.stringify({
     data: Array.from({ length: 16 }, (_, i) => ({
-      text_input: [Array.from({ length: 32 }, (_, k) => WORDS[(i * 7 + k) % WORDS.length]).join(' ')],
+      text_input: [Array.from({ length: promptWords }, (_, k) => WORDS[(i * 7 + k) % WORDS.length]).join(' ')],
       stream: [true],
       sampling_parameters: [JSON.stringify({ max_tokens: maxTokens, ignore_eos: true })],
       exclude_input_in_output: [true],
@@ -112,16 +122,19 @@ const windowArgs = (streams: number): string[] => ['--measurement-mode=count_win
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
 console.log(
   external === undefined
-    ? `Server: palens mock, own process; 32-word prompts, ${maxTokens} tokens, 20 ms + 50 µs/word to the first token, 10 ms between tokens.\n`
-    : `Server: ${external}, model ${modelName}; 32-word prompts, ${maxTokens} tokens (ignore_eos).\n`,
+    ? `Server: palens mock, own process; ${promptWords}-word prompts, ${maxTokens} tokens, 20 ms + 50 µs/word to the first token, 10 ms between tokens.\n`
+    : `Server: ${external}, model ${modelName}; ${promptWords}-word prompts, ${maxTokens} tokens (ignore_eos).\n`,
 );
 console.log('| load | client | responses | client CPU per response (µs) | mean TTFT: export / truth (ms) | mean gap: export / truth (ms) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
 const fmt = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(3));
 const err = (e: [number, number] | null): string => (e === null ? '–' : `${(e[0] / 1e3).toFixed(0)} / ${(e[1] / 1e3).toFixed(0)}`);
+const order = abba ? ['perf_analyzer', 'palens capture', 'palens capture', 'perf_analyzer'] : ['perf_analyzer', 'palens capture'];
+const summaries: string[] = [];
 for (const streams of loads) {
-  for (const client of ['perf_analyzer', 'palens capture']) {
-    const tag = `${external === undefined ? 'mock' : 'server'}-${client === 'perf_analyzer' ? 'pa' : 'palens'}-${streams}`;
+  const ttfts: Record<string, number[]> = { perf_analyzer: [], 'palens capture': [] };
+  for (const [run, client] of order.entries()) {
+    const tag = `${external === undefined ? 'mock' : 'server'}-${client === 'perf_analyzer' ? 'pa' : 'palens'}-${streams}-${run}`;
     const truthLog = external === undefined ? join(out, `truth-${tag}.jsonl`) : null;
     const file = join(out, `${tag}.json`);
     rmSync(file, { force: true }); // perf_analyzer will not overwrite an export
@@ -132,11 +145,18 @@ for (const streams of loads) {
       cpu =
         client === 'perf_analyzer'
           ? cpuTimed([pa, '-m', modelName, '-u', target, '-i', 'grpc', '--async', '--streaming', `--input-data=${prompts}`, `--profile-export-file=${file}`, `--concurrency-range=${streams}`, ...windowArgs(streams)]).cpu
-          : cpuTimed([process.execPath, bin, 'capture', '-u', target, '-m', modelName, '--input-data', prompts, '--concurrency', String(streams), ...windowArgs(streams), '-f', file]).cpu;
+          : cpuTimed([process.execPath, bin, 'capture', '-u', target, '-m', modelName, '--input-data', prompts, '--concurrency', String(streams), ...(abba ? ['--warmup', '2'] : []), ...windowArgs(streams), '-f', file]).cpu;
     } finally {
       await mock?.stop();
     }
     const r = await measure(client, streams, file, truthLog, cpu);
+    ttfts[client]!.push(r.ttftMs);
     console.log(`| ${streams} stream${streams === 1 ? '' : 's'} | ${r.client} | ${r.responses} | ${r.cpuUs.toFixed(1)} | ${fmt(r.ttftMs)} / ${fmt(r.truthTtftMs)} | ${fmt(r.gapMs)} / ${fmt(r.truthGapMs)} | ${err(r.ttftErr)} | ${err(r.gapErr)} |`);
   }
+  if (abba) {
+    const paMs = mean(ttfts.perf_analyzer!);
+    const plMs = mean(ttfts['palens capture']!);
+    summaries.push(`${streams} stream${streams === 1 ? '' : 's'}: mean TTFT perf_analyzer ${paMs.toFixed(3)} ms, palens ${plMs.toFixed(3)} ms (${plMs >= paMs ? '+' : ''}${(((plMs - paMs) / paMs) * 100).toFixed(1)} %)`);
+  }
 }
+if (summaries.length > 0) console.log('\n' + summaries.join('\n'));

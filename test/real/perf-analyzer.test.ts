@@ -1,7 +1,9 @@
 /**
  * The real perf_analyzer (2.41.0, from PyPI's tritonclient wheel; test/real/setup.sh) and palens
- * capture against the same palens mock, in one run: both exports valid, read alike by the seed's
- * formulas and palens analyze, and agreeing on mean TTFT within 5%. Skips, saying why, where
+ * capture against the same palens mock, in one run: both exports valid, every request complete,
+ * the same responses per request, and read alike by the seed's formulas and palens analyze. How
+ * their timings compare is a benchmark (bench/clients, docs/BENCHMARKS.md), not a test: two processes
+ * sharing a loaded machine never agree to a threshold every time. Skips, saying why, where
  * perf_analyzer is not installed; fails instead under PALENS_REQUIRE_REAL (CI).
  */
 import { describe, expect, test } from '@jest/globals';
@@ -43,9 +45,13 @@ describe('perf_analyzer and palens capture on one server', () => {
         // The same responses: 8 tokens and the legacy model's empty final.
         expect(a.experiments[0].metrics.output_responses.mean).toBe(9);
         expect(b.experiments[0].metrics.output_responses.mean).toBe(9);
-        const ttftA = a.experiments[0].metrics.time_to_first_token.mean;
-        const ttftB = b.experiments[0].metrics.time_to_first_token.mean;
-        expect(Math.abs(ttftB - ttftA) / ttftA).toBeLessThan(0.05);
+        for (const doc of [a, b]) {
+          const e = doc.experiments[0];
+          expect(e.requests.failed).toBe(0);
+          expect(e.requests.completed).toBe(e.requests.total);
+          expect(e.metrics.output_responses.min).toBe(9);
+          expect(e.metrics.output_responses.max).toBe(9);
+        }
       } finally {
         await mock.stop();
       }

@@ -5,12 +5,13 @@
 import { UsageError } from '../errors.js';
 import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from '../export/reader.js';
 import { readSplit, SPLIT_MIN_BYTES } from './split.js';
-import type { SweepSummary } from '../sweep/sweep.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
+import { ANALYSIS_SCHEMA_VERSION, type Analysis, type FileExperiment, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
 
-export const ANALYSIS_SCHEMA_VERSION = 1;
+export { ANALYSIS_SCHEMA_VERSION } from '../report/analysis.js';
+export type { Analysis, FileExperiment, InputSummary } from '../report/analysis.js';
 
 export interface AnalyzeOptions extends MetricOptions {
   /** Only this experiment index, or every experiment. @default 'all' */
@@ -18,36 +19,6 @@ export interface AnalyzeOptions extends MetricOptions {
   /** Threads for one large plain file (1 or 2). @default 2 */
   threads?: number;
   onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
-}
-
-export interface InputSummary {
-  file: string;
-  bytes: number;
-  compressed: boolean;
-  version: string | null;
-  service_kind: string | null;
-  endpoint: string | null;
-  experiments: number;
-  requests: number;
-  has_request_inputs: boolean;
-  has_response_outputs: boolean;
-  /** Absolute time of offset 0, ns since the Unix epoch, exact, as a decimal string. */
-  time_base_ns: string | null;
-}
-
-export interface FileExperiment extends ExperimentSummary {
-  file: string;
-}
-
-export interface Analysis {
-  schemaVersion: number;
-  tool: { name: 'palens'; version: string };
-  options: { percentiles: number[]; keep_empty_responses: boolean; experiment: number | 'all' };
-  inputs: InputSummary[];
-  experiments: FileExperiment[];
-  /** Present for `analyze --sweep`: requests grouped by prompt length, and the fits. */
-  sweep?: SweepSummary;
-  warnings: string[];
 }
 
 export async function analyzeFiles(files: readonly string[], options: AnalyzeOptions): Promise<Analysis> {

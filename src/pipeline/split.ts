@@ -10,13 +10,14 @@
  * the whole file in one thread. bench/analyze.ts measures the gain.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { ExperimentSet, type ExperimentSetState } from '../metrics/experiment-set.js';
 import type { MetricOptions } from '../metrics/experiment.js';
 import type { ParseResult } from '../export/profile-parser.js';
 import { ProfileParser } from '../export/profile-parser.js';
 import { readPlain } from '../export/reader.js';
+import type { TailJob } from './split-worker.js';
+import { WorkerClient } from './worker-protocol.js';
 
 /** Files smaller than this are read in one thread: a worker's start-up would cost more than it saves. */
 export const SPLIT_MIN_BYTES = 48 << 20;
@@ -42,14 +43,16 @@ export interface SplitRead {
   result: ParseResult;
 }
 
-interface TailDone {
+/** What the tail's worker sends back. */
+export interface TailDone {
   result: ParseResult;
   experiments: ExperimentSetState[];
 }
 
 /**
  * Reads `file` (plain JSON, `size` bytes) on two threads. Returns null when no clean cut exists
- * (the caller then reads it in one thread). Throws the first InputError in file order.
+ * (the caller then reads it in one thread). Throws the first InputError in file order; any other
+ * error of the worker (I/O) as it was thrown there (pipeline/worker-protocol.ts).
  */
 export async function readSplit(
   file: string,
@@ -63,19 +66,11 @@ export async function readSplit(
   if (cut === null) return null;
   let tailRead = 0;
   let headRead = 0;
-  const worker = new Worker(new URL('./split-worker.js', import.meta.url), {
-    workerData: { file, from: cut, size, chunkBytes, metrics: { keepEmptyResponses: metrics.keepEmptyResponses, percentiles: [...metrics.percentiles] } },
-  });
-  const tail = new Promise<TailDone | InputError>((resolve, reject) => {
-    worker.on('message', (m: { kind: string; read?: number; result?: ParseResult; experiments?: ExperimentSetState[]; error?: Record<string, unknown>; message?: string }) => {
-      if (m.kind === 'progress') {
-        tailRead = m.read!;
-        onProgress?.(headRead + tailRead, size);
-      } else if (m.kind === 'done') resolve({ result: m.result!, experiments: m.experiments! });
-      else if (m.kind === 'input-error') resolve(inputError(m.error!));
-      else reject(new Error(`split worker: ${m.message}`));
-    });
-    worker.on('error', reject);
+  const worker = new WorkerClient<TailJob, TailDone>(new URL('./split-worker.js', import.meta.url));
+  const job: TailJob = { file, from: cut, size, chunkBytes, metrics: { ...metrics, percentiles: [...metrics.percentiles] } };
+  const tail = worker.run(job, (read) => {
+    tailRead = read;
+    onProgress?.(headRead + tailRead, size);
   });
   tail.catch(() => undefined);
 
@@ -96,8 +91,12 @@ export async function readSplit(
     );
     const head = parser.headResult();
     if (!head.clean) return null;
-    const t = await tail;
-    if (t instanceof InputError) throw shiftError(t, head.experiment.index, head.experiment.requests);
+    let t: TailDone;
+    try {
+      t = await tail;
+    } catch (e) {
+      throw e instanceof InputError ? shiftError(e, head.experiment.index, head.experiment.requests) : e;
+    }
 
     set.setPartial(head.experiment);
     const headBase = head.source.timeBaseNs;
@@ -120,20 +119,6 @@ export async function readSplit(
   } finally {
     await worker.terminate();
   }
-}
-
-function inputError(e: Record<string, unknown>): InputError {
-  const err = new InputError(
-    e.code as 'PALENS_INPUT_SYNTAX',
-    String(e.message),
-    {
-      ...(typeof e.file === 'string' ? { file: e.file } : {}),
-      ...(typeof e.pointer === 'string' ? { pointer: e.pointer } : {}),
-      ...(typeof e.byteOffset === 'number' ? { byteOffset: e.byteOffset } : {}),
-    },
-    typeof e.hint === 'string' ? e.hint : undefined,
-  );
-  return err;
 }
 
 /** The tail counts experiments and requests from the cut; give its pointer the file's numbering. */

@@ -2,37 +2,24 @@
  * A pool worker: reads sweep files one at a time into one SweepSink of its own, reports each
  * file's read result, and sends the sink's state once, when asked to finish. Every statistic is
  * independent of the order values arrive in (metrics/samples.ts), so which worker read which
- * file does not change the result.
+ * file does not change the result. Messages and errors: pipeline/worker-protocol.ts.
  */
-import { parentPort } from 'node:worker_threads';
-import { PalensError } from '../errors.js';
+import type { ReadResult } from '../export/reader.js';
 import { stateBuffers } from '../metrics/experiment.js';
-import { SweepSink } from '../sweep/sweep.js';
+import { SweepSink, type SweepState } from '../sweep/sweep.js';
 import { sweepFile, type SweepJobOptions } from './sweep-job.js';
+import { serveJobs } from './worker-protocol.js';
 
-const port = parentPort!;
+export type SweepJob = { kind: 'file'; file: string; options: SweepJobOptions } | { kind: 'finish'; options: SweepJobOptions };
+
 let sink: SweepSink | null = null;
 
-type Job = { kind: 'file'; id: number; file: string; options: SweepJobOptions } | { kind: 'finish' };
-
-port.on('message', async (job: Job) => {
+serveJobs<SweepJob, ReadResult | SweepState | null>(async (job) => {
   if (job.kind === 'finish') {
     const state = sink?.snapshot() ?? null;
     const transfer = state === null ? [] : [state.lengths.buffer as ArrayBuffer, state.ttfts.buffer as ArrayBuffer, ...stateBuffers(state.groups.map((g) => g.acc))];
-    port.postMessage({ kind: 'state', state }, [...new Set(transfer)]);
-    return;
+    return { value: state, transfer: [...new Set(transfer)] };
   }
-  try {
-    sink ??= new SweepSink(job.options.metrics);
-    const result = await sweepFile(job.file, sink, job.options);
-    port.postMessage({ id: job.id, kind: 'done', result });
-  } catch (e) {
-    if (e instanceof PalensError) {
-      port.postMessage({
-        id: job.id,
-        kind: 'palens-error',
-        error: { name: e.name, code: e.code, message: e.message, file: e.file, pointer: e.pointer, byteOffset: e.byteOffset, hint: e.hint },
-      });
-    } else port.postMessage({ id: job.id, kind: 'crash', message: (e as Error)?.stack ?? String(e) });
-  }
+  sink ??= new SweepSink(job.options.metrics);
+  return { value: await sweepFile(job.file, sink, job.options) };
 });

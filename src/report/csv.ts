@@ -2,7 +2,7 @@
  * Tidy CSV: one row per experiment × metric, columns derived from the same fields as the JSON
  * (test/unit/report.test.ts checks the two agree).
  */
-import type { Analysis } from '../pipeline/analysis.js';
+import type { Analysis } from './analysis.js';
 import { percentileKey } from '../metrics/distribution.js';
 import { DISTRIBUTION_METRICS, RATE_METRICS } from '../metrics/experiment.js';
 

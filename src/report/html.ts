@@ -2,7 +2,7 @@
  * The HTML report: one self-contained file (inline CSS and SVG, no script, no network) with the
  * charts and tables of an analysis or a sweep. Renders the Analysis object; computes nothing new.
  */
-import type { Analysis, FileExperiment } from '../pipeline/analysis.js';
+import type { Analysis, FileExperiment } from './analysis.js';
 import { type Distribution, percentileKey } from '../metrics/distribution.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';

@@ -1,6 +1,6 @@
 /** The human-readable report: one block per experiment, statistics down, metrics across. */
 import type { ChalkInstance } from 'chalk';
-import type { Analysis, FileExperiment, InputSummary } from '../pipeline/analysis.js';
+import type { Analysis, FileExperiment, InputSummary } from './analysis.js';
 import type { Distribution } from '../metrics/distribution.js';
 import { percentileKey } from '../metrics/distribution.js';
 import type { SweepSummary } from '../sweep/sweep.js';

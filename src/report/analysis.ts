@@ -1,0 +1,40 @@
+/**
+ * The one object every renderer takes (report/table, csv, json, html) and the pipeline builds
+ * (pipeline/analysis.ts, sweep-analysis.ts, a capture's live analysis): where the two meet. Its
+ * JSON form is schemas/analysis.schema.json; changes are additive.
+ */
+import type { ExperimentSummary } from '../metrics/experiment.js';
+import type { SweepSummary } from '../sweep/sweep.js';
+
+export const ANALYSIS_SCHEMA_VERSION = 1;
+
+export interface InputSummary {
+  file: string;
+  bytes: number;
+  compressed: boolean;
+  version: string | null;
+  service_kind: string | null;
+  endpoint: string | null;
+  experiments: number;
+  requests: number;
+  has_request_inputs: boolean;
+  has_response_outputs: boolean;
+  /** Absolute time of offset 0, ns since the Unix epoch, exact, as a decimal string. */
+  time_base_ns: string | null;
+}
+
+export interface FileExperiment extends ExperimentSummary {
+  file: string;
+}
+
+export interface Analysis {
+  schemaVersion: number;
+  tool: { name: 'palens'; version: string };
+  options: { percentiles: number[]; keep_empty_responses: boolean; experiment: number | 'all' };
+  inputs: InputSummary[];
+  experiments: FileExperiment[];
+  /** Present for `analyze --sweep`: requests grouped by prompt length, and the fits. */
+  sweep?: SweepSummary;
+  warnings: string[];
+}
+

@@ -1,0 +1,284 @@
+/**
+ * A byte-level reader of a `text/event-stream` body (the WHATWG "server-sent events" parsing rules):
+ * events are reassembled exactly whatever the reads' boundaries — a line split anywhere (even
+ * between the CR and LF of one CRLF), several events in one read, CRLF, LF or lone CR line ends,
+ * comment lines, `event:`, `id:` and `retry:` fields, several `data:` lines joined by LF, a leading
+ * byte-order mark.
+ *
+ * Each event carries two stamps: when the read holding its first field byte arrived, and when the
+ * read holding the blank line that ends it arrived. The metrics use the second (docs/METRICS.md,
+ * "OpenAI captures"): an event — and the token in it — exists for a client only once it is complete.
+ *
+ * Hot path: one pass over each read with integer compares; the bytes of the event being built are
+ * copied into two growable buffers that are reused for every event (no allocation per byte or per
+ * line). Per event, the only allocations are the strings a consumer asks for.
+ */
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+
+/** The event being delivered; one object, reused — a consumer copies what it keeps before returning. */
+export class SseEvent {
+  /** `event:` field, or 'message' when absent. */
+  type = 'message';
+  /** The last `id:` seen in the stream so far (SSE's "last event ID"), '' when none. */
+  lastId = '';
+  /** Stamp of the read in which the event's first field byte arrived (ns, the caller's clock). */
+  firstByteNs = 0;
+  /** Stamp of the read in which the blank line ending the event arrived. */
+  completeNs = 0;
+  /** Number of reads the event's bytes arrived in (1 when it came whole). */
+  reads = 0;
+  /** @internal */ dataBuf: Buffer = Buffer.allocUnsafe(0);
+  /** @internal */ dataLen = 0;
+  /** @internal */ rawBuf: Buffer = Buffer.allocUnsafe(0);
+  /** @internal */ rawLen = 0;
+
+  /** The event's data: its `data:` values joined by LF (UTF-8 decoded once, here). */
+  data(): string {
+    return this.dataBuf.toString('utf8', 0, this.dataLen);
+  }
+
+  /** Byte length of the data. */
+  get dataBytes(): number {
+    return this.dataLen;
+  }
+
+  /** True when the data is exactly `s` (ASCII), without decoding it. */
+  dataIs(s: string): boolean {
+    if (this.dataLen !== s.length) return false;
+    for (let i = 0; i < s.length; i++) if (this.dataBuf[i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** The raw bytes of the event as they came on the wire: comment lines inside it, fields, and the blank line ending it. */
+  raw(): Buffer {
+    return this.rawBuf.subarray(0, this.rawLen);
+  }
+}
+
+export interface SseHandler {
+  (event: SseEvent): void;
+}
+
+/** Counts that say how a stream was framed (for timing health and tests). */
+export interface SseStats {
+  reads: number;
+  bytes: number;
+  events: number;
+  comments: number;
+  /** Events whose bytes arrived in more than one read. */
+  splitEvents: number;
+  /** Most events completed by a single read. */
+  maxEventsPerRead: number;
+}
+
+export class SseReader {
+  readonly stats: SseStats = { reads: 0, bytes: 0, events: 0, comments: 0, splitEvents: 0, maxEventsPerRead: 0 };
+  private readonly ev = new SseEvent();
+  /** The current line's bytes, when it started in an earlier read (else it is read in place). */
+  private line: Buffer = Buffer.allocUnsafe(256);
+  private lineLen = 0;
+  /** Whether the current line started in an earlier read (its bytes are in `line`). */
+  private lineCarried = false;
+  /** The previous byte was a CR ending a line: a LF right after it belongs to it. */
+  private afterCR = false;
+  /** Stamp of the read in which the current line began. */
+  private lineStartNs = 0;
+  /** Whether the current event has had a field line (so firstByteNs is set). */
+  private eventStarted = false;
+  /** Read number in which the current event began (to count its reads). */
+  private eventFirstRead = 0;
+  private bomChecked = false;
+  /** The CR that ended the last event was the last byte of a read: a LF first in the next one is its own. */
+  private lfClosesEvent = false;
+  private readonly onEvent: SseHandler;
+
+  constructor(onEvent: SseHandler) {
+    this.onEvent = onEvent;
+    this.ev.dataBuf = Buffer.allocUnsafe(1024);
+    this.ev.rawBuf = Buffer.allocUnsafe(1024);
+  }
+
+  /** Reads one chunk of the body, stamped `stampNs` when it reached JS. */
+  push(chunk: Uint8Array, stampNs: number): void {
+    const n = chunk.length;
+    if (n === 0) return;
+    this.stats.reads++;
+    this.stats.bytes += n;
+    let i = 0;
+    if (!this.bomChecked) i = this.skipBom(chunk);
+    let eventsThisRead = 0;
+    // Start of the current line within this chunk (when it was not carried).
+    let lineStart = i;
+    if (!this.lineCarried && this.lineLen === 0) this.lineStartNs = stampNs;
+    for (; i < n; i++) {
+      const b = chunk[i]!;
+      if (b !== LF && b !== CR) {
+        this.afterCR = false;
+        this.lfClosesEvent = false;
+        continue;
+      }
+      if (b === LF && this.afterCR) {
+        // The LF of a CRLF whose CR ended the line: part of that line's raw bytes only.
+        this.afterCR = false;
+        if (this.lfClosesEvent) this.lfClosesEvent = false;
+        else this.appendRaw(chunk, i, i + 1);
+        lineStart = i + 1;
+        this.lineStartNs = stampNs;
+        continue;
+      }
+      this.afterCR = b === CR;
+      // A line ends at i; its bytes: carried part + chunk[lineStart, i).
+      let lineBuf: Uint8Array;
+      let from: number;
+      let to: number;
+      if (this.lineCarried) {
+        this.appendLine(chunk, lineStart, i);
+        lineBuf = this.line;
+        from = 0;
+        to = this.lineLen;
+      } else {
+        lineBuf = chunk;
+        from = lineStart;
+        to = i;
+      }
+      if (to === from) {
+        // Blank line: the event ends, with its CRLF whole when the LF is in this read too.
+        const termStart = i;
+        if (b === CR && i + 1 < n && chunk[i + 1] === LF) {
+          i++;
+          this.afterCR = false;
+        }
+        this.appendRaw(chunk, termStart, i + 1);
+        if (this.dispatch(stampNs)) eventsThisRead++;
+        this.lfClosesEvent = this.afterCR;
+      } else {
+        this.appendRaw(lineBuf, from, to);
+        this.appendRaw(chunk, i, i + 1);
+        this.field(lineBuf, from, to);
+      }
+      this.lineCarried = false;
+      this.lineLen = 0;
+      lineStart = i + 1;
+      this.lineStartNs = stampNs;
+    }
+    // Keep what remains of an unfinished line for the next read.
+    if (lineStart < n) {
+      if (!this.lineCarried) {
+        this.lineCarried = true;
+        this.lineLen = 0;
+      }
+      this.appendLine(chunk, lineStart, n);
+    }
+    if (eventsThisRead > this.stats.maxEventsPerRead) this.stats.maxEventsPerRead = eventsThisRead;
+  }
+
+  /** Whether bytes of an unfinished event are held (the body ended mid-event when this is true at its end). */
+  get pending(): boolean {
+    return this.eventStarted || this.lineLen > 0 || this.ev.rawLen > 0;
+  }
+
+  /** A byte-order mark at the very start of the stream is not part of it (only when the first read holds all three bytes). */
+  private skipBom(chunk: Uint8Array): number {
+    this.bomChecked = true;
+    return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+  }
+
+  /** One non-blank line: a comment, or a field name with an optional value. */
+  private field(buf: Uint8Array, from: number, to: number): void {
+    const ev = this.ev;
+    if (buf[from] === COLON) {
+      this.stats.comments++;
+      return;
+    }
+    if (!this.eventStarted) {
+      this.eventStarted = true;
+      ev.firstByteNs = this.lineStartNs;
+      this.eventFirstRead = this.lineCarried ? this.lineFirstRead : this.stats.reads;
+    }
+    let colon = from;
+    while (colon < to && buf[colon] !== COLON) colon++;
+    let v = colon < to ? colon + 1 : to;
+    if (v < to && buf[v] === SPACE) v++;
+    const nameLen = colon - from;
+    if (nameLen === 4 && buf[from] === 0x64 && buf[from + 1] === 0x61 && buf[from + 2] === 0x74 && buf[from + 3] === 0x61) {
+      // data
+      this.appendData(buf, v, to);
+      this.appendDataByte(LF);
+    } else if (nameLen === 5 && isName(buf, from, 'event')) {
+      ev.type = Buffer.from(buf.buffer, buf.byteOffset + v, to - v).toString('utf8');
+    } else if (nameLen === 2 && buf[from] === 0x69 && buf[from + 1] === 0x64) {
+      // id: ignored when it holds a NUL, as the standard says.
+      let nul = false;
+      for (let k = v; k < to; k++) if (buf[k] === 0) nul = true;
+      if (!nul) ev.lastId = Buffer.from(buf.buffer, buf.byteOffset + v, to - v).toString('utf8');
+    }
+    // retry and unknown fields: ignored.
+  }
+
+  private lineFirstRead = 0;
+
+  /** Ends the current event; returns whether one was delivered (events without data are not, per the standard). */
+  private dispatch(stampNs: number): boolean {
+    const ev = this.ev;
+    const had = this.eventStarted && ev.dataLen > 0;
+    if (had) {
+      ev.dataLen--; // the LF after the last data line
+      ev.completeNs = stampNs;
+      ev.reads = this.stats.reads - this.eventFirstRead + 1;
+      this.stats.events++;
+      if (ev.reads > 1) this.stats.splitEvents++;
+      this.onEvent(ev);
+    }
+    ev.type = 'message';
+    ev.dataLen = 0;
+    ev.rawLen = 0;
+    this.eventStarted = false;
+    return had;
+  }
+
+  private appendLine(src: Uint8Array, from: number, to: number): void {
+    if (this.lineLen === 0) this.lineFirstRead = this.stats.reads;
+    const len = to - from;
+    if (this.lineLen + len > this.line.length) this.line = grow(this.line, this.lineLen, this.lineLen + len);
+    this.line.set(src.subarray(from, to), this.lineLen);
+    this.lineLen += len;
+  }
+
+  private appendRaw(src: Uint8Array, from: number, to: number): void {
+    const ev = this.ev;
+    const len = to - from;
+    if (ev.rawLen + len > ev.rawBuf.length) ev.rawBuf = grow(ev.rawBuf, ev.rawLen, ev.rawLen + len);
+    ev.rawBuf.set(src.subarray(from, to), ev.rawLen);
+    ev.rawLen += len;
+  }
+
+  private appendData(src: Uint8Array, from: number, to: number): void {
+    const ev = this.ev;
+    const len = to - from;
+    if (ev.dataLen + len + 1 > ev.dataBuf.length) ev.dataBuf = grow(ev.dataBuf, ev.dataLen, ev.dataLen + len + 1);
+    ev.dataBuf.set(src.subarray(from, to), ev.dataLen);
+    ev.dataLen += len;
+  }
+
+  private appendDataByte(b: number): void {
+    const ev = this.ev;
+    if (ev.dataLen + 1 > ev.dataBuf.length) ev.dataBuf = grow(ev.dataBuf, ev.dataLen, ev.dataLen + 1);
+    ev.dataBuf[ev.dataLen++] = b;
+  }
+}
+
+function isName(buf: Uint8Array, from: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (buf[from + k] !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+/** A buffer of at least `need` bytes (doubling), holding the first `used` bytes of `b`. */
+function grow(b: Buffer, used: number, need: number): Buffer {
+  const g = Buffer.allocUnsafe(Math.max(b.length * 2, need, 64));
+  b.copy(g, 0, 0, used);
+  return g;
+}

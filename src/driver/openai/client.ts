@@ -1,0 +1,187 @@
+/**
+ * An HTTP/1.1 client for OpenAI-compatible servers on node:http with a keep-alive agent: the model
+ * list (`GET /v1/models`) and streaming POSTs whose body is read as server-sent events. Each read of
+ * the body is stamped the moment it reaches JS, before any parsing (records/clock.ts turnStamper,
+ * as the gRPC client does), and handed to the byte-level SSE reader with that stamp.
+ *
+ * How a stream ends is decided here, from what the wire said: `ok` after `[DONE]` (or a clean end
+ * of the body after a finish_reason, for servers that send no `[DONE]`), an HTTP status other than
+ * 200 with the server's message, an error event, a connection reset or a body cut short.
+ */
+import http from 'node:http';
+import { ServerError } from '../../errors.js';
+import { type Clock, turnStamper } from '../../records/clock.js';
+import { type Chunk, errorText, newChunk, readChunk } from './chunk.js';
+import { type SseEvent, SseReader } from './sse.js';
+
+export interface StreamOutcome {
+  status: 'ok' | 'server_error' | 'client_error';
+  /** HTTP status of the response (0 when none came). */
+  httpStatus: number;
+  error: string | null;
+}
+
+export interface StreamHandler {
+  /** An event arrived; `chunk` is what it says. Both objects are reused after the call returns. */
+  event(ev: SseEvent, chunk: Chunk): void;
+  /** The stream ended, once, unless it was aborted. */
+  end(outcome: StreamOutcome): void;
+}
+
+export interface OpenStream {
+  /** Stops the request (timeout, cancel): the handler's `end` is not called. */
+  abort(): void;
+}
+
+export interface ClientOptions {
+  /** Extra request headers (an API key …); never printed. */
+  headers: Record<string, string>;
+}
+
+/** Longest error body kept from a failed response. */
+const MAX_ERROR_BODY = 64 << 10;
+
+export class OpenAIClient {
+  readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly headers: Record<string, string>;
+  private readonly stamp: () => number;
+
+  constructor(
+    target: string,
+    clock: Clock,
+    o: ClientOptions,
+  ) {
+    this.base = baseUrl(target);
+    // Sockets are kept for the next request (no TCP set-up in a TTFT); no cap, so a request never
+    // waits in the agent's queue for a socket (that wait would count as the server's time).
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, noDelay: true } as http.AgentOptions);
+    this.headers = { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers };
+    this.stamp = turnStamper(() => clock.nowNs());
+  }
+
+  get target(): string {
+    return this.base.origin;
+  }
+
+  /** The ids `GET /v1/models` lists. */
+  async models(timeoutMs = 10_000): Promise<{ ids: string[]; body: unknown }> {
+    const { status, body } = await this.get('v1/models', timeoutMs);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new ServerError(`GET v1/models answered HTTP ${status} with a body that is not JSON${status === 200 ? '' : `: ${body.slice(0, 200)}`}`, this.target, undefined, 'is this an OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp …)?');
+    }
+    if (status !== 200) throw new ServerError(`GET /v1/models: HTTP ${status}: ${errorText(json)}`, this.target, undefined, status === 401 || status === 403 ? 'give the key with --header "Authorization: Bearer $OPENAI_API_KEY"' : undefined);
+    const data = (json as { data?: unknown } | null)?.data;
+    const ids = Array.isArray(data) ? data.map((m) => String((m as { id?: unknown } | null)?.id ?? '')).filter((s) => s !== '') : [];
+    return { ids, body: json };
+  }
+
+  private get(path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(new URL(path, this.base), { method: 'GET', agent: this.agent, headers: { ...this.headers, accept: 'application/json' }, timeout: timeoutMs }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (e) => reject(new ServerError(`cannot reach an OpenAI-compatible server (${(e as Error).message})`, this.target, e, 'is the server running, and is this its HTTP address (e.g. http://127.0.0.1:8000)?')));
+      req.end();
+    });
+  }
+
+  /**
+   * POSTs `body` to `path` and reads the answer as an event stream. The request is written by
+   * node:http in the next tick; the caller stamps its send right after this returns.
+   */
+  stream(path: string, body: Buffer, h: StreamHandler): OpenStream {
+    let finished = false;
+    const end = (o: StreamOutcome): void => {
+      if (finished) return;
+      finished = true;
+      h.end(o);
+    };
+    const chunk = newChunk();
+    let errorSeen: string | null = null;
+    let done = false;
+    let finishSeen = false;
+    let events = 0;
+    const reader = new SseReader((ev) => {
+      events++;
+      readChunk(ev, chunk);
+      if (chunk.kind === 'done') done = true;
+      else if (chunk.kind === 'error' && errorSeen === null) errorSeen = chunk.error;
+      if (chunk.finishReason !== null) finishSeen = true;
+      h.event(ev, chunk);
+    });
+    const req = http.request(new URL(path, this.base), { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': body.length } });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const type = String(res.headers['content-type'] ?? '');
+      if (status !== 200 || !type.startsWith('text/event-stream')) {
+        const parts: Buffer[] = [];
+        let size = 0;
+        res.on('data', (b: Buffer) => {
+          if (size < MAX_ERROR_BODY) parts.push(b);
+          size += b.length;
+        });
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8').slice(0, MAX_ERROR_BODY);
+          let message = text.trim();
+          try {
+            message = errorText(JSON.parse(text));
+          } catch {
+            // not JSON: the text as it is
+          }
+          if (status === 200) end({ status: 'client_error', httpStatus: status, error: `the server answered ${type || 'without a content type'}, not an event stream` });
+          else end({ status: 'server_error', httpStatus: status, error: `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}${message ? `: ${message}` : ''}` });
+        });
+        res.on('error', (e) => end({ status: 'client_error', httpStatus: status, error: `connection failed while reading HTTP ${status}: ${e.message}` }));
+        return;
+      }
+      res.on('data', (b: Buffer) => reader.push(b, this.stamp()));
+      res.on('end', () => {
+        if (errorSeen !== null) end({ status: 'server_error', httpStatus: status, error: errorSeen });
+        else if (done || (finishSeen && !reader.pending)) end({ status: 'ok', httpStatus: status, error: null });
+        else end({ status: 'client_error', httpStatus: status, error: `the stream ended after ${events} events without [DONE]${reader.pending ? ', in the middle of an event' : ''}` });
+      });
+      res.on('error', (e) => end({ status: 'client_error', httpStatus: status, error: `connection ${describe(e)} after ${events} events` }));
+    });
+    req.on('error', (e) => end({ status: 'client_error', httpStatus: 0, error: `connection ${describe(e)}${events > 0 ? ` after ${events} events` : ' before a response'}` }));
+    req.end(body);
+    return {
+      abort: () => {
+        finished = true;
+        req.destroy();
+      },
+    };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function describe(e: Error): string {
+  const code = (e as { code?: string }).code;
+  if (code === 'ECONNRESET' || e.message === 'aborted') return 'reset by the server';
+  if (code === 'ECONNREFUSED') return 'refused';
+  return `failed (${code ?? e.message})`;
+}
+
+/** http://host:port, with or without a trailing /v1 (the paths add it). */
+export function baseUrl(target: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ServerError(`'${target}' is not an address (expected http://HOST:PORT)`, target);
+  }
+  if (url.protocol !== 'http:') throw new ServerError(`${url.protocol.replace(':', '')} is not supported (plain http:// only)`, target);
+  url.pathname = url.pathname.replace(/\/v1\/?$/, '/').replace(/\/?$/, '/');
+  return url;
+}

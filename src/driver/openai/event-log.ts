@@ -1,0 +1,135 @@
+/**
+ * One OpenAI request's events while it is in flight: stamps, kinds and cumulative usage in typed
+ * arrays, raw event bytes and content text in growable buffers — no object per event (the same
+ * reason as driver/response-log.ts: short-lived per-token objects cost every scavenge). Decoded to
+ * strings only when the request is written.
+ */
+import type { Chunk, ChunkKind } from './chunk.js';
+import type { SseEvent } from './sse.js';
+
+const KINDS: readonly ChunkKind[] = ['content', 'empty', 'usage', 'done', 'error', 'other'];
+const KIND_CODE: Record<ChunkKind, number> = { content: 0, empty: 1, usage: 2, done: 3, error: 4, other: 5 };
+
+export class EventLog {
+  count = 0;
+  /** Completion stamp of each event (ns, capture clock): what the metrics use. */
+  private complete = new Float64Array(16);
+  /** First-byte stamp of each event. */
+  private firstByte = new Float64Array(16);
+  private kind = new Uint8Array(16);
+  /** usage.completion_tokens on the event (cumulative with continuous usage), -1 when absent. */
+  private usage = new Int32Array(16);
+  private rawEnd = new Uint32Array(16);
+  private textEnd = new Uint32Array(16);
+  private raw = Buffer.allocUnsafe(1024);
+  private rawUsed = 0;
+  private text = Buffer.allocUnsafe(256);
+  private textUsed = 0;
+  /** Last usage.prompt_tokens seen, -1 when none. */
+  promptTokens = -1;
+  /** Last usage.completion_tokens seen, -1 when none. */
+  completionTokens = -1;
+  /** Whether `[DONE]` came, and the first choice's last finish_reason. */
+  done = false;
+  finishReason: string | null = null;
+  /** Events whose bytes came in more than one read; largest first-byte → complete spread (ns). */
+  splitEvents = 0;
+  maxSpreadNs = 0;
+
+  add(ev: SseEvent, c: Chunk): void {
+    const k = this.count;
+    if (k === this.complete.length) this.grow();
+    this.complete[k] = ev.completeNs;
+    this.firstByte[k] = ev.firstByteNs;
+    this.kind[k] = KIND_CODE[c.kind];
+    this.usage[k] = c.completionTokens;
+    const raw = ev.raw();
+    this.appendRaw(raw);
+    this.rawEnd[k] = this.rawUsed;
+    if (c.text !== '') {
+      const need = Buffer.byteLength(c.text);
+      if (this.textUsed + need > this.text.length) {
+        const g = Buffer.allocUnsafe(Math.max(this.text.length * 2, this.textUsed + need));
+        this.text.copy(g, 0, 0, this.textUsed);
+        this.text = g;
+      }
+      this.textUsed += this.text.write(c.text, this.textUsed);
+    }
+    this.textEnd[k] = this.textUsed;
+    if (c.promptTokens >= 0) this.promptTokens = c.promptTokens;
+    if (c.completionTokens >= 0) this.completionTokens = c.completionTokens;
+    if (c.kind === 'done') this.done = true;
+    if (c.finishReason !== null) this.finishReason = c.finishReason;
+    if (ev.reads > 1) this.splitEvents++;
+    const spread = ev.completeNs - ev.firstByteNs;
+    if (spread > this.maxSpreadNs) this.maxSpreadNs = spread;
+    this.count++;
+  }
+
+  stamp(k: number): number {
+    return this.complete[k]!;
+  }
+
+  firstByteStamp(k: number): number {
+    return this.firstByte[k]!;
+  }
+
+  kindOf(k: number): ChunkKind {
+    return KINDS[this.kind[k]!]!;
+  }
+
+  isContent(k: number): boolean {
+    return this.kind[k] === 0;
+  }
+
+  usageOf(k: number): number {
+    return this.usage[k]!;
+  }
+
+  /** Event k's raw text as it came on the wire (the export's `response`). */
+  rawOf(k: number): string {
+    return this.raw.toString('utf8', k === 0 ? 0 : this.rawEnd[k - 1]!, this.rawEnd[k]!);
+  }
+
+  /** Content text of events 0…k together. */
+  textThrough(k: number): string {
+    return this.text.toString('utf8', 0, this.textEnd[k]!);
+  }
+
+  /** All content text. */
+  allText(): string {
+    return this.text.toString('utf8', 0, this.textUsed);
+  }
+
+  /** Number of content events. */
+  contentEvents(): number {
+    let n = 0;
+    for (let k = 0; k < this.count; k++) if (this.kind[k] === 0) n++;
+    return n;
+  }
+
+  private grow(): void {
+    const n = this.complete.length * 2;
+    const f = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T, ctor: new (n: number) => T): T => {
+      const g = new ctor(n);
+      g.set(a);
+      return g;
+    };
+    this.complete = f(this.complete, Float64Array);
+    this.firstByte = f(this.firstByte, Float64Array);
+    this.kind = f(this.kind, Uint8Array);
+    this.usage = f(this.usage, Int32Array);
+    this.rawEnd = f(this.rawEnd, Uint32Array);
+    this.textEnd = f(this.textEnd, Uint32Array);
+  }
+
+  private appendRaw(src: Buffer): void {
+    if (this.rawUsed + src.length > this.raw.length) {
+      const g = Buffer.allocUnsafe(Math.max(this.raw.length * 2, this.rawUsed + src.length));
+      this.raw.copy(g, 0, 0, this.rawUsed);
+      this.raw = g;
+    }
+    src.copy(this.raw, this.rawUsed);
+    this.rawUsed += src.length;
+  }
+}

@@ -5,7 +5,7 @@
 import yargs, { type Argv } from 'yargs';
 import { EXIT, PalensError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { analyzeOptions, captureOptions, compareOptions, generationOptions, mockOptions, prefillOptions, validateOptions } from './options.js';
+import { analyzeOptions, captureOptions, compareOptions, generationOptions, mergeOptions, mockOptions, prefillOptions, validateOptions } from './options.js';
 import type { CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
@@ -21,9 +21,10 @@ function parser(args: readonly string[]): Argv {
     .command('prefill', "the seed's prefill scenario: TTFT at each prompt length (max_tokens 1)", prefillOptions)
     .command('generation', "the seed's generation scenario: token-to-token latency at each prompt length", generationOptions)
     .command('mock', 'a Triton-compatible mock server with a known latency law', mockOptions)
+    .command('merge <files..>', 'the exports (and sidecars) of the shards of one capture as one export', mergeOptions)
     .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal and NO_COLOR is unset)' })
     .option('debug', { type: 'boolean', hidden: true })
-    .demandCommand(1, 'name a command: analyze, validate, compare, capture, prefill, generation or mock')
+    .demandCommand(1, 'name a command: analyze, validate, compare, capture, prefill, generation, mock or merge')
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -70,6 +71,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     if (command === 'compare') return await (await import('./compare.js')).compareCommand(argv, io);
     if (command === 'capture') return await (await import('./capture.js')).captureCommand(argv, io);
     if (command === 'prefill' || command === 'generation') return await (await import('./capture.js')).scenarioCommand(command, argv, io);
+    if (command === 'merge') return await (await import('./merge.js')).mergeCommand(argv, io);
     if (command === 'mock') return await (await import('./capture.js')).mockCommand(argv, io);
     throw new UsageError(`unknown command ${command}`);
   } catch (e) {

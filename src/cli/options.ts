@@ -73,6 +73,15 @@ export function compareOptions(y: Argv): Argv {
     .example("$0 compare --sweep 'base/*.json' 'new/*.json' --fail-if-slower 5", 'a CI gate: exit 1 on a >5% slowdown that the interval confirms');
 }
 
+export function mergeOptions(y: Argv): Argv {
+  return y
+    .positional('files', { type: 'string', array: true, describe: 'the shards\' exports (palens capture --shard I/N); sidecars beside them are merged too' })
+    .option('out', { alias: 'o', type: 'string', describe: 'the merged export (plus OUT.palens.jsonl); written via a temporary file and a rename' })
+    .option('clock-offset-bound', { type: 'string', describe: 'the most the machines\' clocks differ (e.g. 1ms, from chrony/NTP), recorded in the sidecar: windows and throughput are uncertain by it' })
+    .example('$0 merge results/shard-*.json -o results/all.json', 'one export from every shard, checked alike; analyse it as any export')
+    .example('$0 merge a.json b.json -o all.json --clock-offset-bound 2ms', 'with the clock bound your time sync guarantees');
+}
+
 export function loadOptions(y: Argv): Argv {
   return y
     .option('url', { alias: 'u', type: 'string', default: '127.0.0.1:8001', describe: "the server's gRPC HOST:PORT" })

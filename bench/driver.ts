@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { cpuTimed, exportSeen, percentile, type Seen } from './clients-common.js';
 import { mockProcess, truthById } from '../test/helpers/mock-process.js';
 import { repoPath } from '../test/helpers/paths.js';
+import { readSidecarLines } from '../test/helpers/sidecar.js';
 
 const bin = repoPath('dist', 'src', 'cli', 'bin.js');
 // --pin: the mock on CPU 1 and the client on CPU 0 (taskset), so that neither takes the other's core.
@@ -71,10 +72,10 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
   }
   if (client === 'reference') seen = referenceSeen(file);
   else {
-    const side = JSON.parse(readFileSync(`${file}.palens.json`, 'utf8')) as { experiments: { requests: { id: string }[] }[]; levels: { scheduleLagNs: { p50: number; p99: number } | null }[] };
-    const ids = side.experiments[0]!.requests.map((q) => q.id);
+    const side = readSidecarLines(file);
+    const ids = side.experiments[0]!.requests.map((q: { id: string }) => q.id);
     seen = (await exportSeen(file, false)).map((q) => ({ ...q, id: ids[q.index]! }));
-    lag = side.levels[0]!.scheduleLagNs;
+    lag = side.end.timing_health.schedule_lag_ns;
   }
 
   const byId = truthById(truthLog);

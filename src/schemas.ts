@@ -24,3 +24,15 @@ export function firstSchemaError(errors: ErrorObject[] | null | undefined): { po
   const e = errors?.[0];
   return { pointer: e?.instancePath ?? '', message: e?.message ?? 'does not match the schema' };
 }
+
+/** One definition of schemas/<name>.schema.json (e.g. one sidecar line kind), for a precise error. */
+export function schemaDefinitionValidator(name: string, definition: string): ValidateFunction | undefined {
+  const key = `${name}#${definition}`;
+  let v = compiled.get(key);
+  if (v === undefined) {
+    const id = (schemaValidator(name).schema as { $id?: string }).$id;
+    v = id === undefined ? undefined : ajv.getSchema(`${id}#/definitions/${definition}`);
+    if (v !== undefined) compiled.set(key, v);
+  }
+  return v;
+}

@@ -205,7 +205,10 @@ function describeResult(res: CaptureResult, io: CliIo): void {
     );
   }
   io.stderr.write(`palens: wrote ${res.exportFile} and ${res.sidecarFile}${res.interrupted ? ' (interrupted)' : ''}\n`);
-  if (res.stoppedReason) io.stderr.write(`palens: stopped early: ${res.stoppedReason}\n`);
+  if (res.stoppedReason) {
+    io.stderr.write(`palens: stopped early: ${res.stoppedReason}\n`);
+    if (res.firstError !== null) io.stderr.write(`palens: the first failure said: ${res.firstError}\n`);
+  }
 }
 
 /**

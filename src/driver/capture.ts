@@ -1,30 +1,37 @@
 /**
- * A capture: checks the server and model, sends requests at the asked load level(s) over
- * ModelStreamInfer, stamps every response on arrival, and writes each finished request to a
- * perf_analyzer-format export at once (with its status in the sidecar), so that an interrupted or
- * failing run still leaves a valid export in which every sent request has a final status.
+ * A capture: checks the server and model, sends requests at the asked load level(s), stamps every
+ * response on arrival, and hands each request, as it ends in whatever way, to its sinks as a
+ * CaptureRecord: the perf_analyzer-format export, the append-only sidecar, and any live consumer
+ * (the metrics that print the same analysis `palens analyze` would).
  *
- * Load follows perf_analyzer: closed loop over N concurrent streams (one request in flight per
- * stream), or open loop at a request rate (each request has an intended send time; the lag between
- * intended and actual send is kept). Measurement is either exactly --request-count requests, or
- * windows (count or time) repeated until the last three agree within --stability-percentage on
- * throughput and mean latency, or --max-trials windows have passed.
+ * The parts, each in its own module: the transport (driver/transport.ts; Triton gRPC by default),
+ * the pacer (driver/pacer.ts: when the next request is due), the flight table (driver/flights.ts:
+ * ids, lanes, deadlines, statuses), the stability judge (driver/stability.ts: perf_analyzer's
+ * window rules), the record builder (driver/record-builder.ts) and the timing-health monitor
+ * (driver/timing-health.ts). This file runs them: one `LevelRun` per load level.
+ *
+ * Durable at every instant (docs/SIDECAR.md): a request's `sent` line is on disk before its bytes
+ * can leave; its `request` line and export entry follow as it ends; a second interrupt (process
+ * exit) closes both files at once; a failed write (a full disk) stops the capture with an IoError.
  */
 import { basename } from 'node:path';
-import { ServerError } from '../errors.js';
 import { countWords } from '../export/outputs.js';
-import { ExportWriter, writeSidecar } from '../export/writer.js';
-import { summarize } from '../metrics/distribution.js';
-import { ExactSample } from '../metrics/samples.js';
+import { SidecarWriter } from '../export/sidecar-writer.js';
+import { ExportWriter } from '../export/writer.js';
 import type { BuiltPrompt, PromptBuilder } from '../prompts/builder.js';
-import { encodeRequest, type Plain } from '../proto/codec.js';
-import { seeded } from '../records/random.js';
+import type { Plain } from '../proto/codec.js';
+import type { CaptureEnd, CaptureSink, CaptureStatus } from '../records/capture-record.js';
 import type { Clock } from '../records/clock.js';
-import { VERSION } from '../version.js';
-import { type InferStream, TritonClient } from './client.js';
-import type { StreamResponse } from './decode.js';
+import { FailureRule, type FailurePolicy } from './failure-rule.js';
+import { type Flight, FlightTable } from './flights.js';
+import { type Pacer, pacerFor } from './pacer.js';
+import type { ModelInfo, RequestPlan, RequestSource } from './presets.js';
+import { RecordBuilder } from './record-builder.js';
 import { ResponseLog } from './response-log.js';
-import { inferRequest, type ModelInfo, modelInfo, type RequestPlan, type RequestSource } from './presets.js';
+import { judge, type WindowStat } from './stability.js';
+import { TimingMonitor } from './timing-health.js';
+import type { Lane, Transport, TransportResponse } from './transport.js';
+import { TritonTransport } from './triton-transport.js';
 
 export interface LoadLevel {
   mode: 'concurrency' | 'request_rate';
@@ -39,7 +46,7 @@ export interface WindowSpec {
   maxTrials: number;
 }
 
-export type RequestStatus = 'ok' | 'server_error' | 'timeout' | 'cancelled' | 'client_error';
+export type RequestStatus = CaptureStatus;
 
 export interface CaptureConfig {
   target: string;
@@ -55,6 +62,7 @@ export interface CaptureConfig {
   windows: WindowSpec;
   exportFile: string;
   timeoutMs: number;
+  /** Stop after more than this many failed requests; null: the default rule (driver/failure-rule.ts). */
   maxErrors: number | null;
   graceMs: number;
   seed: number;
@@ -65,6 +73,10 @@ export interface CaptureConfig {
   clock: Clock;
   signal?: AbortSignal;
   onProgress?: (p: CaptureProgress) => void;
+  /** Sinks beside the export and the sidecar (e.g. live metrics). */
+  sinks?: CaptureSink[];
+  /** The server protocol; Triton KServe gRPC at `target` by default. */
+  transport?: Transport;
 }
 
 export interface CaptureProgress {
@@ -76,39 +88,6 @@ export interface CaptureProgress {
   phase: 'warmup' | 'measure' | 'drain';
 }
 
-interface Flight {
-  id: string;
-  /** Position in the experiment's export (warm-up requests: position among the warm-ups). */
-  index: number;
-  warmup: boolean;
-  intendedNs: number | null;
-  sendNs: number;
-  responses: ResponseLog;
-  status: RequestStatus | null;
-  error: string | null;
-  prompt: BuiltPrompt | null;
-  plan: RequestPlan;
-  slot: Slot;
-  deadlineNs: number;
-}
-
-interface Slot {
-  stream: InferStream | null;
-  flights: Map<string, Flight>;
-}
-
-export interface SidecarRequest {
-  index: number;
-  id: string;
-  prompt_tokens: number | null;
-  prompt_words: number | null;
-  intended_send_ns: string | null;
-  send_ns: string;
-  status: RequestStatus;
-  error: string | null;
-  responses: number;
-}
-
 export interface LevelResult {
   index: number;
   mode: LoadLevel['mode'];
@@ -117,7 +96,7 @@ export interface LevelResult {
   windows: number;
   stable: boolean | null;
   statuses: Record<RequestStatus, number>;
-  scheduleLagNs: { p50: number | null; p99: number | null; max: number | null } | null;
+  scheduleLagNs: { p50: number; p99: number; max: number } | null;
   /** Mean TTFT measured from the intended send time (open loop), ns. */
   ttftFromIntendedMeanNs: number | null;
   ttftFromSendMeanNs: number | null;
@@ -128,352 +107,524 @@ export interface CaptureResult {
   sidecarFile: string;
   interrupted: boolean;
   stoppedReason: string | null;
+  /** The first server error text, when requests failed. */
+  firstError: string | null;
   levels: LevelResult[];
   server: Plain;
   model: ModelInfo;
+  timingHealth: CaptureEnd['timingHealth'];
 }
 
 const STATUSES: RequestStatus[] = ['ok', 'server_error', 'timeout', 'cancelled', 'client_error'];
 
-/** Checks the server and the model before anything is sent; fails fast with what is wrong. */
-async function preflight(client: TritonClient, cfg: CaptureConfig): Promise<{ server: Plain; model: ModelInfo; source: RequestSource }> {
-  let live: Plain;
-  try {
-    live = await client.unary('ServerLive', {}, 5000);
-  } catch (e) {
-    throw new ServerError(`cannot reach a Triton gRPC server (${(e as Error).message.replace(/^ServerLive: /, '')})`, cfg.target, e, 'is the server running, and is this its gRPC port (Triton: 8001)?');
+/** What a request in flight carries until it ends. */
+interface InFlight {
+  experiment: number;
+  warmup: boolean;
+  intendedNs: number | null;
+  sendNs: number;
+  /** Handed to the lane (the server may see it). */
+  written: boolean;
+  prompt: BuiltPrompt | null;
+  plan: RequestPlan;
+  bytes: Buffer;
+  responses: ResponseLog;
+}
+
+/**
+ * The sinks as one: a sink whose write fails is dropped (the others keep going), and the first
+ * failure stops the capture.
+ */
+class Fanout {
+  private live: CaptureSink[];
+  failure: unknown = null;
+
+  constructor(
+    sinks: CaptureSink[],
+    private readonly onFailure: () => void,
+  ) {
+    this.live = [...sinks];
   }
-  if (live.live !== true) throw new ServerError('the server says it is not live', cfg.target);
-  const ready = await client.unary('ServerReady', {});
-  if (ready.ready !== true) throw new ServerError('the server says it is not ready', cfg.target);
-  const modelReady = await client.unary('ModelReady', { name: cfg.model, version: '' }).catch(() => ({ ready: false }));
-  if (modelReady.ready !== true) throw new ServerError(`model '${cfg.model}' is not ready (or not loaded)`, cfg.target);
-  const server = await client.unary('ServerMetadata', {}).catch(() => ({}) as Plain);
-  const metadata = await client.unary('ModelMetadata', { name: cfg.model, version: '' }).catch(() => null);
-  const model = modelInfo(await client.unary('ModelConfig', { name: cfg.model, version: '' }));
-  if (metadata !== null) model.metadata = { platform: metadata.platform, versions: metadata.versions, inputs: metadata.inputs, outputs: metadata.outputs };
-  const source = await cfg.makeSource(model);
-  const problems = source.check(model);
-  if (problems.length > 0) throw new ServerError(`${source.description} does not fit: ${problems.join('; ')}`, cfg.target, undefined, 'choose --backend to match the model, or give --input-data');
-  return { server, model, source };
+
+  call(fn: (s: CaptureSink) => void): void {
+    for (const s of [...this.live]) {
+      try {
+        fn(s);
+      } catch (e) {
+        this.fail(s, e);
+      }
+    }
+  }
+
+  fail(sink: CaptureSink | null, e: unknown): void {
+    if (sink !== null) this.live = this.live.filter((s) => s !== sink);
+    if (this.failure === null) {
+      this.failure = e;
+      this.onFailure();
+    }
+  }
+}
+
+/** What the whole capture shares across its levels. */
+interface Shared {
+  cfg: CaptureConfig;
+  transport: Transport;
+  model: ModelInfo;
+  source: RequestSource;
+  sinks: Fanout;
+  sidecar: SidecarWriter;
+  builder: RecordBuilder;
+  timing: TimingMonitor;
+  failures: FailureRule;
+  stop: { interrupted: boolean; reason: string | null; wake: () => void };
+  serial: number;
+  totals: CaptureEnd['totals'];
 }
 
 export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
   const clock = cfg.clock;
-  const client = new TritonClient(cfg.target, clock);
-  const { server, model, source } = await preflight(client, cfg).catch((e) => {
-    client.close();
+  const transport = cfg.transport ?? new TritonTransport(cfg.target, clock);
+  let pre;
+  try {
+    pre = await transport.preflight(cfg.model, cfg.makeSource);
+  } catch (e) {
+    transport.close();
     throw e;
+  }
+  const { server, model, source } = pre;
+  const epoch = (ns: number): string => clock.epochNs(ns);
+  const stop = { interrupted: false, reason: null as string | null, wake: (): void => undefined };
+  let sidecar: SidecarWriter;
+  let exporter: ExportWriter;
+  try {
+    exporter = new ExportWriter(cfg.exportFile, epoch);
+    sidecar = new SidecarWriter(
+      cfg.exportFile,
+      epoch,
+      {
+        export: basename(cfg.exportFile),
+        clock: clock.name,
+        config: cfg.config,
+        server: { target: cfg.target, ...server },
+        model,
+        prompt: { unit: cfg.promptUnit ?? (cfg.tokenizer ? 'tokens' : 'words'), tokenizer: cfg.tokenizer },
+      },
+      (e) => sinks.fail(sidecar, e),
+    );
+  } catch (e) {
+    transport.close();
+    throw e;
+  }
+  const sinks: Fanout = new Fanout([exporter, sidecar, ...(cfg.sinks ?? [])], () => {
+    stop.reason ??= 'a file could not be written';
+    stop.wake();
   });
-  const writer = new ExportWriter(cfg.exportFile);
-  const experiments: { index: number; mode: string; value: number; windows: string[]; stable: boolean | null; requests: SidecarRequest[] }[] = [];
-  const warmups: SidecarRequest[] = [];
-  const results: LevelResult[] = [];
-  let interrupted = false;
-  let stoppedReason: string | null = null;
-  let errors = 0;
-  let serial = 0;
-  const random = seeded(cfg.seed ^ 0x5eed);
+  const shared: Shared = {
+    cfg,
+    transport,
+    model,
+    source,
+    sinks,
+    sidecar,
+    builder: new RecordBuilder(),
+    timing: new TimingMonitor(),
+    failures: new FailureRule(failurePolicy(cfg.maxErrors)),
+    stop,
+    serial: 0,
+    totals: { sent: 0, ok: 0, failed: 0, in_flight: 0 },
+  };
   const abort = (): void => {
-    interrupted = true;
+    stop.interrupted = true;
+    stop.wake();
   };
   cfg.signal?.addEventListener('abort', abort);
-
+  if (cfg.signal?.aborted) stop.interrupted = true;
+  // A second interrupt ends the process at once: both files are closed on the way out, and the
+  // requests still in flight keep only their `sent` lines (in flight, to a reader).
+  const onExit = (): void => {
+    const end = endLine(shared, 'exited at once (a second interrupt)', true);
+    exporter.closeNow();
+    sidecar.closeNow(end);
+  };
+  process.once('exit', onExit);
+  const results: LevelResult[] = [];
+  shared.timing.start();
   try {
-    for (const [levelIndex, level] of cfg.levels.entries()) {
-      if (interrupted || stoppedReason) break;
-      writer.beginExperiment(level.mode, level.value);
-      const sidecarRequests: SidecarRequest[] = [];
-      const windowBounds: number[] = [];
-      const lag = new ExactSample(true);
-      const fromIntended = new ExactSample(true);
-      const fromSend = new ExactSample(true);
-      const statuses = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<RequestStatus, number>;
-      const slotCount = level.mode === 'concurrency' ? Math.max(1, Math.round(level.value)) : (cfg.rateStreams ?? 8);
-      const slots: Slot[] = Array.from({ length: slotCount }, () => ({ stream: null, flights: new Map() }));
-      let phase: CaptureProgress['phase'] = cfg.warmup > 0 ? 'warmup' : 'measure';
-      let sending = true;
-      let sent = 0;
-      let done = 0;
-      let warmSent = 0;
-      let warmDone = 0;
-      let measureIndex = 0;
-      // Windows: completions and latencies since the current window began.
-      let windowDone = 0;
-      let windowLatency = 0;
-      let windowStart = 0;
-      const windowStats: { throughput: number; latency: number }[] = [];
-      let stable: boolean | null = cfg.requestCount === null ? false : null;
-      let wake: (() => void) | null = null;
-      const progress = (): void => cfg.onProgress?.({ level: levelIndex, levels: cfg.levels.length, sent, done, errors, phase });
-
-      const openStream = (slot: Slot): InferStream => {
-        const stream = client.openStream({
-          response: (stampNs, msg) => onResponse(slot, stampNs, msg),
-          end: (e) => {
-            slot.stream = null;
-            for (const f of [...slot.flights.values()]) finish(f, e === null ? 'client_error' : 'client_error', e === null ? 'the stream ended before the final response' : `stream failed: ${e.message}`);
-          },
-        });
-        slot.stream = stream;
-        return stream;
-      };
-
-      const onResponse = (slot: Slot, stampNs: number, msg: StreamResponse): void => {
-        const f = slot.flights.get(msg.id);
-        if (f === undefined) return; // late answer to a request already timed out or cancelled
-        if (msg.error !== '') return finish(f, 'server_error', msg.error);
-        f.responses.add(stampNs, msg);
-        if (msg.final) finish(f, 'ok', null);
-      };
-
-      const finish = (f: Flight, status: RequestStatus, error: string | null): void => {
-        if (f.status !== null) return;
-        f.status = status;
-        f.error = error;
-        f.slot.flights.delete(f.id);
-        const entry: SidecarRequest = {
-          index: f.index,
-          id: f.id,
-          prompt_tokens: f.prompt?.tokens ?? null,
-          prompt_words: f.prompt?.words ?? (f.plan.prompt === null ? null : countWords(f.plan.prompt)),
-          intended_send_ns: f.intendedNs === null ? null : clock.epochNs(f.intendedNs),
-          send_ns: clock.epochNs(f.sendNs),
-          status,
-          error,
-          responses: f.responses.count,
-        };
-        if (status !== 'ok') errors++;
-        if (f.warmup) {
-          warmups.push(entry);
-          warmDone++;
-        } else {
-          const log = f.responses;
-          const stamps: string[] = [];
-          const outputs: Record<string, string>[] = [];
-          for (let k = 0; k < log.count; k++) {
-            stamps.push(clock.epochNs(log.stamp(k)));
-            outputs.push(log.outputsOf(k));
-          }
-          writer.request({ timestamp: clock.epochNs(f.sendNs), requestInputs: requestInputs(f.plan), responseTimestamps: stamps, responseOutputs: outputs });
-          sidecarRequests.push(entry);
-          statuses[status]++;
-          done++;
-          let firstNonEmpty: number | undefined;
-          for (let k = 0; k < log.count && firstNonEmpty === undefined; k++) if (log.hasText(k)) firstNonEmpty = log.stamp(k);
-          if (firstNonEmpty !== undefined) {
-            fromSend.add(Math.max(0, Math.round(firstNonEmpty - f.sendNs)));
-            if (f.intendedNs !== null) fromIntended.add(Math.max(0, Math.round(firstNonEmpty - f.intendedNs)));
-          }
-          if (phase === 'measure' && cfg.requestCount === null) {
-            windowDone++;
-            windowLatency += (log.count > 0 ? log.stamp(log.count - 1) : f.sendNs) - f.sendNs;
-            if (cfg.windows.mode === 'count_windows' && windowDone >= cfg.windows.requestCount) closeWindow();
-          }
-        }
-        if (cfg.maxErrors !== null && errors > cfg.maxErrors && stoppedReason === null) {
-          stoppedReason = `more than ${cfg.maxErrors} failed requests (--max-errors)`;
-          sending = false;
-        }
-        progress();
-        wake?.();
-      };
-
-      const closeWindow = (): void => {
-        const now = clock.nowNs();
-        windowBounds.push(now);
-        const seconds = (now - windowStart) / 1e9;
-        windowStats.push({ throughput: seconds > 0 ? windowDone / seconds : 0, latency: windowDone > 0 ? windowLatency / windowDone : 0 });
-        windowStart = now;
-        windowDone = 0;
-        windowLatency = 0;
-        const last = windowStats.slice(-3);
-        const within = (xs: number[]): boolean => Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) <= 1 + cfg.windows.stabilityPercent / 100;
-        if (last.length === 3 && within(last.map((w) => w.throughput)) && within(last.map((w) => w.latency))) {
-          stable = true;
-          sending = false;
-        } else if (windowStats.length >= cfg.windows.maxTrials) sending = false;
-        wake?.();
-      };
-
-      const send = (slot: Slot, warmup: boolean, intendedNs: number | null): void => {
-        const prompt = source.needsPrompts ? cfg.prompts!.next() : null;
-        const plan = source.next(prompt?.text ?? null);
-        const id = `palens-${levelIndex}-${serial++}`;
-        const f: Flight = {
-          id,
-          index: warmup ? warmSent : measureIndex++,
-          warmup,
-          intendedNs,
-          sendNs: 0,
-          responses: new ResponseLog(),
-          status: null,
-          error: null,
-          prompt,
-          plan,
-          slot,
-          deadlineNs: 0,
-        };
-        const request = encodeRequest(inferRequest(model, plan, id));
-        const stream = slot.stream ?? openStream(slot);
-        slot.flights.set(id, f);
-        f.sendNs = clock.nowNs();
-        f.deadlineNs = f.sendNs + cfg.timeoutMs * 1e6;
-        queued.push({ f, stream, request });
-        if (queued.length === 1) setImmediate(writeQueued);
-        if (warmup) warmSent++;
-        else sent++;
-      };
-
-      // Requests are written after the event-loop turn that made them, in one loop, and stamped
-      // together right after it. Nothing can leave while that loop and its microtasks run (Node's
-      // HTTP/2 layer flushes after the callback), so the stamp is never after the bytes leave and a
-      // TTFT is never shorter than the server's; and it is not early by the rest of the turn — when
-      // many streams finish together, processing their responses (milliseconds at 128 streams,
-      // bench/driver.ts) happens before the writes, not between a stamp and its write.
-      const queued: { f: Flight; stream: InferStream; request: Buffer }[] = [];
-      const writeQueued = (): void => {
-        const written: Flight[] = [];
-        for (const { f, stream, request } of queued) {
-          if (f.status !== null) continue; // finished meanwhile (the stream failed)
-          stream.send(request);
-          written.push(f);
-        }
-        queued.length = 0;
-        const now = clock.nowNs();
-        for (const f of written) {
-          f.sendNs = now;
-          f.deadlineNs = now + cfg.timeoutMs * 1e6;
-          if (f.intendedNs !== null && !f.warmup) lag.add(Math.max(0, Math.round(now - f.intendedNs)));
-        }
-      };
-
-      // One coarse tick for deadlines and time windows, instead of a timer per request.
-      const tick = setInterval(() => {
-        const now = clock.nowNs();
-        for (const slot of slots) for (const f of [...slot.flights.values()]) if (now > f.deadlineNs) finish(f, 'timeout', `no final response within ${cfg.timeoutMs} ms`);
-        if (phase === 'measure' && cfg.requestCount === null && cfg.windows.mode === 'time_windows' && now - windowStart >= cfg.windows.intervalMs * 1e6) closeWindow();
-        wake?.();
-      }, 50);
-
-      const inFlight = (): number => slots.reduce((n, s) => n + s.flights.size, 0);
-      const waitForEvent = (): Promise<void> =>
-        new Promise((resolve) => {
-          wake = () => {
-            wake = null;
-            resolve();
-          };
-        });
-
-      try {
-        // Warm-up: excluded from the export, kept in the sidecar.
-        if (cfg.warmup > 0) {
-          while (warmSent < cfg.warmup && !interrupted) {
-            const free = slots.find((s) => s.flights.size === 0);
-            if (free) send(free, true, null);
-            else await waitForEvent();
-          }
-          while (warmDone < warmSent && !interrupted) await waitForEvent();
-        }
-        phase = 'measure';
-        windowStart = clock.nowNs();
-        windowBounds.push(windowStart);
-        progress();
-        const more = (): boolean => !interrupted && sending && (cfg.requestCount === null || sent < cfg.requestCount);
-        if (level.mode === 'concurrency') {
-          while (more()) {
-            const free = slots.find((s) => s.flights.size === 0);
-            if (free) send(free, false, null);
-            else await waitForEvent();
-          }
-        } else {
-          // Open loop: intended send times at the rate, constant or Poisson, sent whatever is in flight.
-          const start = clock.nowNs();
-          let intended = start;
-          let rr = 0;
-          while (more()) {
-            const gap = cfg.arrival === 'poisson' ? (-Math.log(1 - random()) / level.value) * 1e9 : 1e9 / level.value;
-            const wait = (intended - clock.nowNs()) / 1e6;
-            if (wait > 0) {
-              await new Promise<void>((resolve) => {
-                const t = setTimeout(resolve, wait);
-                wake = () => {
-                  clearTimeout(t);
-                  wake = null;
-                  resolve();
-                };
-              });
-              if (!more()) break;
-              if (clock.nowNs() < intended) continue;
-            }
-            send(slots[rr++ % slots.length]!, false, intended);
-            intended += gap;
-          }
-        }
-        // Drain: wait for what is in flight; on an interrupt, only for the grace period.
-        phase = 'drain';
-        progress();
-        const graceEnd = () => clock.nowNs() + cfg.graceMs * 1e6;
-        let until = interrupted ? graceEnd() : Infinity;
-        while (inFlight() > 0) {
-          if (interrupted && until === Infinity) until = graceEnd();
-          if (clock.nowNs() > until) break;
-          await waitForEvent();
-        }
-        for (const slot of slots) for (const f of [...slot.flights.values()]) finish(f, 'cancelled', 'the capture was interrupted before the final response');
-        if (cfg.requestCount !== null || windowBounds.length === 1) windowBounds.push(clock.nowNs());
-      } finally {
-        clearInterval(tick);
-        for (const slot of slots) slot.stream?.close();
-      }
-
-      const boundaries = windowBounds.map((b) => clock.epochNs(b));
-      writer.endExperiment(boundaries);
-      experiments.push({ index: levelIndex, mode: level.mode, value: level.value, windows: boundaries, stable, requests: sidecarRequests });
-      const lagSummary = lag.count > 0 ? summarize(lag, 'ns', [50, 99]) : null;
-      results.push({
-        index: levelIndex,
-        mode: level.mode,
-        value: level.value,
-        requests: sidecarRequests.length,
-        windows: Math.max(0, windowBounds.length - 1),
-        stable,
-        statuses,
-        scheduleLagNs: lagSummary === null ? null : { p50: lagSummary.percentiles.p50 ?? null, p99: lagSummary.percentiles.p99 ?? null, max: lagSummary.max },
-        ttftFromIntendedMeanNs: fromIntended.count > 0 ? fromIntended.mean() : null,
-        ttftFromSendMeanNs: fromSend.count > 0 ? fromSend.mean() : null,
-      });
+    for (const [index, level] of cfg.levels.entries()) {
+      if (stop.interrupted || stop.reason !== null) break;
+      results.push(await new LevelRun(shared, index, level).run());
     }
   } finally {
+    shared.timing.stop();
     cfg.signal?.removeEventListener('abort', abort);
-    writer.close(`palens ${VERSION}`);
-    client.close();
+    process.off('exit', onExit);
+    transport.close();
+    const end = endLine(shared, stop.reason, stop.interrupted);
+    sinks.call((s) => s.end(end));
+    exporter.closeNow();
+    sidecar.closeNow(end);
   }
-
-  const sidecarFile = await writeSidecar(cfg.exportFile, {
-    schemaVersion: 1,
-    tool: { name: 'palens', version: VERSION },
-    export: basename(cfg.exportFile),
-    interrupted,
-    stopped_reason: stoppedReason,
-    clock: clock.name,
-    config: cfg.config,
-    server: { target: cfg.target, ...server },
-    model,
-    prompt: { unit: cfg.promptUnit ?? (cfg.tokenizer ? 'tokens' : 'words'), tokenizer: cfg.tokenizer },
+  if (sinks.failure !== null) throw sinks.failure;
+  return {
+    exportFile: cfg.exportFile,
+    sidecarFile: sidecar.file,
+    interrupted: stop.interrupted,
+    stoppedReason: stop.reason,
+    firstError: shared.failures.firstError,
     levels: results,
-    experiments,
-    warmup: warmups,
-  });
-  return { exportFile: cfg.exportFile, sidecarFile, interrupted, stoppedReason, levels: results, server, model };
+    server,
+    model,
+    timingHealth: shared.timing.health(transport),
+  };
 }
 
-/** request_inputs as perf_analyzer writes them: one-element tensors as scalars. */
-function requestInputs(plan: RequestPlan): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  for (const t of plan.tensors) {
-    const v = t.values.length === 1 ? t.values[0]! : t.values.map(String).join('');
-    out[t.name] = typeof v === 'bigint' ? Number(v) : v;
+function failurePolicy(maxErrors: number | null): FailurePolicy {
+  return maxErrors === null ? { kind: 'default' } : { kind: 'max_errors', maxErrors };
+}
+
+function endLine(s: Shared, reason: string | null, interrupted: boolean): CaptureEnd {
+  return { interrupted, stoppedReason: reason, timingHealth: s.timing.health(s.transport), totals: { ...s.totals, in_flight: s.totals.sent - s.totals.ok - s.totals.failed } };
+}
+
+/** One load level, from its first request to its last. */
+class LevelRun {
+  private readonly cfg: CaptureConfig;
+  private readonly flights: FlightTable<InFlight>;
+  private readonly lanes: (Lane | null)[];
+  private readonly pacer: Pacer;
+  private readonly statuses = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<RequestStatus, number>;
+  private phase: CaptureProgress['phase'];
+  private sending = true;
+  private sent = 0;
+  private done = 0;
+  private warmSent = 0;
+  private warmDone = 0;
+  private errors = 0;
+  /** Requests decided this turn, written together after it (see `writeQueued`). */
+  private readonly queued: Flight<InFlight>[] = [];
+  // Windows: completions and latency since the current one began.
+  private readonly windowBounds: number[] = [];
+  private readonly windowStats: WindowStat[] = [];
+  private windowDone = 0;
+  private windowLatency = 0;
+  private windowStart = 0;
+  private stable: boolean | null;
+  private wake: (() => void) | null = null;
+  private ttftFromSend = { sum: 0, n: 0 };
+  private ttftFromIntended = { sum: 0, n: 0 };
+
+  constructor(
+    private readonly s: Shared,
+    private readonly index: number,
+    private readonly level: LoadLevel,
+  ) {
+    this.cfg = s.cfg;
+    const lanes = level.mode === 'concurrency' ? Math.max(1, Math.round(level.value)) : (this.cfg.rateStreams ?? 8);
+    this.flights = new FlightTable(lanes);
+    this.lanes = new Array<Lane | null>(lanes).fill(null);
+    this.pacer = pacerFor(level, this.cfg.arrival, (this.cfg.seed ^ 0x5eed) + index);
+    this.phase = this.cfg.warmup > 0 ? 'warmup' : 'measure';
+    this.stable = this.cfg.requestCount === null ? false : null;
   }
-  return out;
+
+  private get clock(): Clock {
+    return this.cfg.clock;
+  }
+
+  private get halted(): boolean {
+    return this.s.stop.interrupted || this.s.stop.reason !== null;
+  }
+
+  async run(): Promise<LevelResult> {
+    const { cfg, s } = this;
+    s.sinks.call((k) => k.experimentStart({ index: this.index, mode: this.level.mode, value: this.level.value }));
+    s.stop.wake = () => this.wake?.();
+    // One coarse tick for deadlines and time windows, instead of a timer per request.
+    const tick = setInterval(() => this.tick(), 50);
+    try {
+      if (cfg.warmup > 0) await this.warmUp();
+      this.phase = 'measure';
+      this.windowStart = this.clock.nowNs();
+      this.windowBounds.push(this.windowStart);
+      this.progress();
+      await (this.level.mode === 'concurrency' ? this.closedLoop() : this.openLoop());
+      await this.drain();
+      if (cfg.requestCount !== null || this.windowBounds.length === 1) this.windowBounds.push(this.clock.nowNs());
+    } finally {
+      clearInterval(tick);
+      s.stop.wake = () => undefined;
+      for (const lane of this.lanes) lane?.close();
+    }
+    s.sinks.call((k) =>
+      k.experimentEnd({
+        index: this.index,
+        mode: this.level.mode,
+        value: this.level.value,
+        windows: Math.max(0, this.windowBounds.length - 1),
+        requests: this.done,
+        windowBoundariesNs: this.windowBounds.map(Math.round),
+        stable: this.stable,
+      }),
+    );
+    const lag = this.s.timing.levelLag(this.index);
+    return {
+      index: this.index,
+      mode: this.level.mode,
+      value: this.level.value,
+      requests: this.done,
+      windows: Math.max(0, this.windowBounds.length - 1),
+      stable: this.stable,
+      statuses: this.statuses,
+      scheduleLagNs: lag,
+      ttftFromIntendedMeanNs: this.ttftFromIntended.n > 0 ? this.ttftFromIntended.sum / this.ttftFromIntended.n : null,
+      ttftFromSendMeanNs: this.ttftFromSend.n > 0 ? this.ttftFromSend.sum / this.ttftFromSend.n : null,
+    };
+  }
+
+  /** Warm-up: excluded from the export and the metrics, kept in the sidecar. */
+  private async warmUp(): Promise<void> {
+    while (this.warmSent < this.cfg.warmup && !this.halted) {
+      const free = this.flights.freeLane();
+      if (free >= 0) this.send(free, true, null);
+      else await this.event();
+    }
+    while (this.warmDone < this.warmSent && !this.halted) await this.event();
+  }
+
+  private more(): boolean {
+    return !this.halted && this.sending && (this.cfg.requestCount === null || this.sent < this.cfg.requestCount);
+  }
+
+  /** Closed loop: a request whenever a lane is free. */
+  private async closedLoop(): Promise<void> {
+    while (this.more()) {
+      const free = this.flights.freeLane();
+      if (free >= 0) this.send(free, false, null);
+      else await this.event();
+    }
+  }
+
+  /** Open loop: each request at its intended time, whatever is in flight, round robin over the lanes. */
+  private async openLoop(): Promise<void> {
+    const start = this.clock.nowNs();
+    while (this.more()) {
+      const waitNs = this.pacer.waitNs(this.clock.nowNs() - start, this.sent);
+      if (waitNs > 0) {
+        await this.event(waitNs / 1e6);
+        continue;
+      }
+      this.send(this.sent % this.lanes.length, false, start + this.pacer.intendedNs(this.sent)!);
+    }
+  }
+
+  /** Waits for what is in flight; after an interrupt, for the grace period only, then cancels the rest. */
+  private async drain(): Promise<void> {
+    this.phase = 'drain';
+    this.progress();
+    let until = Infinity;
+    while (this.flights.size > 0) {
+      if (this.s.sinks.failure !== null) break;
+      if (this.s.stop.interrupted && until === Infinity) until = this.clock.nowNs() + this.cfg.graceMs * 1e6;
+      if (this.clock.nowNs() >= until) break;
+      await this.event(until === Infinity ? undefined : (until - this.clock.nowNs()) / 1e6);
+    }
+    const cut = this.flights.flying();
+    for (const f of cut) this.finish(f, 'cancelled', this.s.sinks.failure !== null ? 'the capture stopped: a file could not be written' : 'the capture was interrupted before the final response');
+    // Lanes that still carried requests are cancelled, so a stalled server cannot hold the process.
+    if (cut.length > 0) for (const lane of this.lanes) lane?.cancel();
+  }
+
+  private event(timeoutMs?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = timeoutMs === undefined ? null : setTimeout(() => this.wake?.(), Math.max(0, timeoutMs));
+      this.wake = () => {
+        if (t !== null) clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private progress(): void {
+    this.cfg.onProgress?.({ level: this.index, levels: this.cfg.levels.length, sent: this.sent, done: this.done, errors: this.errors, phase: this.phase });
+  }
+
+  private lane(k: number): Lane {
+    let lane = this.lanes[k];
+    if (lane === null || lane === undefined) {
+      lane = this.s.transport.openLane({
+        response: (stampNs, r) => this.onResponse(stampNs, r),
+        end: (e) => {
+          this.lanes[k] = null;
+          const why = e === null ? 'the stream ended before the final response' : `stream failed: ${e.message}`;
+          for (const f of this.flights.flying(k)) this.finish(f, 'client_error', why);
+        },
+      });
+      this.lanes[k] = lane;
+    }
+    return lane;
+  }
+
+  private send(lane: number, warmup: boolean, intendedNs: number | null): void {
+    const { s } = this;
+    const prompt = s.source.needsPrompts ? this.cfg.prompts!.next() : null;
+    const plan = s.source.next(prompt?.text ?? null);
+    const id = `palens-${this.index}-${s.serial++}`;
+    const bytes = s.transport.encode(s.model, plan, id);
+    this.lane(lane);
+    const f = this.flights.open(id, lane, { experiment: this.index, warmup, intendedNs, sendNs: 0, written: false, prompt, plan, bytes, responses: new ResponseLog() });
+    this.queued.push(f);
+    if (this.queued.length === 1) setImmediate(() => this.writeQueued());
+    if (warmup) this.warmSent++;
+    else this.sent++;
+  }
+
+  /**
+   * Requests are written after the event-loop turn that made them, in one loop, and stamped
+   * together right after it. Nothing can leave while that loop and its microtasks run (Node's
+   * HTTP/2 layer flushes after the callback), so the stamp is never after the bytes leave and a
+   * TTFT is never shorter than the server's; and it is not early by the rest of the turn — when
+   * many streams finish together, processing their responses (milliseconds at 128 streams,
+   * bench/driver.ts) happens before the writes, not between a stamp and its write. Their `sent`
+   * lines go to the sidecar, synchronously, before any of them is written: a request the server
+   * may see is never missing from the sidecar.
+   */
+  private writeQueued(): void {
+    const { s } = this;
+    const batch = this.queued.filter((f) => f.status === null);
+    this.queued.length = 0;
+    for (const f of batch) {
+      const d = f.data;
+      s.sinks.call((k) =>
+        k.sent({
+          experiment: this.index,
+          id: f.id,
+          warmup: d.warmup,
+          intendedNs: d.intendedNs === null ? NaN : Math.round(d.intendedNs),
+          promptTokens: d.prompt?.tokens ?? -1,
+          promptWords: d.prompt?.words ?? (d.plan.prompt === null ? -1 : countWords(d.plan.prompt)),
+        }),
+      );
+    }
+    try {
+      s.sidecar.flush();
+    } catch (e) {
+      // Not on disk, so not sent: the server never sees these.
+      s.sinks.fail(s.sidecar, e);
+      for (const f of batch) this.flights.finish(f, 'cancelled', 'not sent: the sidecar could not be written');
+      return;
+    }
+    for (const f of batch) {
+      if (f.status !== null) continue;
+      const lane = this.lanes[f.lane];
+      if (lane === null || lane === undefined) this.finish(f, 'client_error', 'the stream ended before the request was written');
+      else {
+        lane.send(f.data.bytes);
+        f.data.written = true;
+      }
+    }
+    const now = this.clock.nowNs();
+    const timeoutNs = this.cfg.timeoutMs * 1e6;
+    for (const f of batch) {
+      if (f.status !== null) continue;
+      f.data.sendNs = now;
+      this.flights.sent(f, now, timeoutNs);
+      s.totals.sent++;
+      if (f.data.intendedNs !== null && !f.data.warmup) s.timing.lag(this.index, Math.max(0, Math.round(now - f.data.intendedNs)));
+    }
+  }
+
+  private onResponse(stampNs: number, r: TransportResponse): void {
+    const f = this.flights.get(r.id);
+    if (f === undefined) return; // a late answer to a request already timed out or cancelled
+    if (r.error !== '') return this.finish(f, 'server_error', r.error);
+    f.data.responses.add(stampNs, r);
+    if (r.final) this.finish(f, 'ok', null);
+  }
+
+  private tick(): void {
+    const now = this.clock.nowNs();
+    for (const f of this.flights.expired(now)) this.finish(f, 'timeout', `no final response within ${this.cfg.timeoutMs} ms`);
+    const w = this.cfg.windows;
+    if (this.phase === 'measure' && this.cfg.requestCount === null && w.mode === 'time_windows' && now - this.windowStart >= w.intervalMs * 1e6) this.closeWindow();
+    this.wake?.();
+  }
+
+  private finish(f: Flight<InFlight>, status: RequestStatus, error: string | null): void {
+    if (this.flights.finish(f, status, error) === null) return;
+    const { s } = this;
+    const d = f.data;
+    if (!d.written) {
+      // Never written (its lane failed first): nothing was sent, nothing to record.
+      if (d.warmup) this.warmSent--;
+      else this.sent--;
+      this.wake?.();
+      return;
+    }
+    const record = s.builder.build({
+      id: f.id,
+      experiment: this.index,
+      index: d.warmup ? this.warmDone : this.done,
+      warmup: d.warmup,
+      status,
+      error,
+      sendNs: d.sendNs,
+      intendedNs: d.intendedNs,
+      promptTokens: d.prompt?.tokens ?? -1,
+      requestInputs: s.transport.requestInputs(d.plan),
+      responses: d.responses,
+    });
+    s.sinks.call((k) => k.record(record));
+    if (status === 'ok') s.totals.ok++;
+    else {
+      s.totals.failed++;
+      this.errors++;
+    }
+    const verdict = s.failures.add(status, error);
+    if (verdict !== null && s.stop.reason === null) {
+      s.stop.reason = verdict;
+      this.sending = false;
+    }
+    if (d.warmup) this.warmDone++;
+    else {
+      this.statuses[status]++;
+      this.done++;
+      this.measured(record.responseCount, record.responseNs, record.responseEmpty, record.sendNs, record.intendedNs);
+    }
+    this.progress();
+    this.wake?.();
+  }
+
+  /** A measured request ended: its first-token time (for the open-loop comparison) and its window. */
+  private measured(n: number, ns: Float64Array, empty: Uint8Array | null, sendNs: number, intendedNs: number): void {
+    let first = -1;
+    for (let k = 0; k < n && first < 0; k++) if (empty === null || empty[k] === 0) first = ns[k]!;
+    if (first >= 0) {
+      this.ttftFromSend.sum += Math.max(0, first - sendNs);
+      this.ttftFromSend.n++;
+      if (!Number.isNaN(intendedNs)) {
+        this.ttftFromIntended.sum += Math.max(0, first - intendedNs);
+        this.ttftFromIntended.n++;
+      }
+    }
+    if (this.phase === 'measure' && this.cfg.requestCount === null) {
+      this.windowDone++;
+      this.windowLatency += (n > 0 ? ns[n - 1]! : sendNs) - sendNs;
+      if (this.cfg.windows.mode === 'count_windows' && this.windowDone >= this.cfg.windows.requestCount) this.closeWindow();
+    }
+  }
+
+  private closeWindow(): void {
+    const now = this.clock.nowNs();
+    this.windowBounds.push(now);
+    const seconds = (now - this.windowStart) / 1e9;
+    this.windowStats.push({ throughput: seconds > 0 ? this.windowDone / seconds : 0, latencyNs: this.windowDone > 0 ? this.windowLatency / this.windowDone : 0 });
+    this.windowStart = now;
+    this.windowDone = 0;
+    this.windowLatency = 0;
+    const verdict = judge(this.windowStats, this.cfg.windows);
+    if (verdict === 'stable') this.stable = true;
+    if (verdict !== 'measure_more') this.sending = false;
+    this.wake?.();
+  }
 }

@@ -73,7 +73,21 @@ export class TritonClient {
    * add 5 ms and more when 128 streams answer at once; bench/driver.ts measures both ways against
    * the mock's truth log.
    */
-  private readonly stamp = turnStamper(() => this.clock.nowNs());
+  private readonly turnStamp = turnStamper(() => this.clock.nowNs());
+  private lastStamp = -1;
+  private inRead = 0;
+  /** The most responses that shared one stamp (reached JS in one read). */
+  maxPerRead = 0;
+
+  private stamp(): number {
+    const s = this.turnStamp();
+    if (s !== this.lastStamp) {
+      this.lastStamp = s;
+      this.inRead = 0;
+    }
+    if (++this.inRead > this.maxPerRead) this.maxPerRead = this.inRead;
+    return s;
+  }
 
   openStream(events: StreamEvents): InferStream {
     const call = this.client.makeBidiStreamRequest(

@@ -108,3 +108,38 @@ export function countChars(text: string): number {
   }
   return n;
 }
+
+/**
+ * Whether one response's outputs (output name → text, as an export writes them) carry nothing: no
+ * outputs at all, or every text output (TEXT_OUTPUT_KEYS, or OpenAI's raw SSE `response`) empty,
+ * or — without a text output — every value empty. The rule the export parser applies to a
+ * response_outputs object, so a capture's live records and the parser's reading of its export agree.
+ */
+export function outputsAreEmpty(outputs: Readonly<Record<string, string>>): boolean {
+  let sawText = false;
+  let textNonEmpty = false;
+  let otherNonEmpty = false;
+  for (const key in outputs) {
+    const v = outputs[key]!;
+    if (key === 'response') {
+      sawText = true;
+      if (v !== '' && !sseChunkIsEmpty(v)) textNonEmpty = true;
+    } else if (TEXT_OUTPUT_KEYS.includes(key)) {
+      sawText = true;
+      if (v !== '') textNonEmpty = true;
+    } else if (v !== '') otherNonEmpty = true;
+  }
+  return sawText ? !textNonEmpty : !otherNonEmpty;
+}
+
+/** The prompt in a request's inputs, as the export parser finds it (the last prompt input wins). */
+export function promptOfInputs(inputs: Readonly<Record<string, unknown>>): string | null {
+  let prompt: string | null = null;
+  for (const key in inputs) {
+    const v = inputs[key];
+    if (typeof v !== 'string') continue;
+    if (key === 'payload') prompt = promptFromPayload(v);
+    else if (PROMPT_INPUT_KEYS.includes(key)) prompt = v;
+  }
+  return prompt;
+}

@@ -1,32 +1,179 @@
 /**
- * A palens capture's sidecar (`EXPORT.palens.json`, schemas/sidecar.schema.json): read here for
- * the prompt lengths the capture recorded (`--length-by meta`).
+ * Reads a palens capture's sidecar (docs/SIDECAR.md): the append-only `EXPORT.palens.jsonl` palens
+ * writes now, or the earlier single-document `EXPORT.palens.json`. What readers need of it: each
+ * request's status (anything but ok is a failed request), its prompt length (`--length-by meta`),
+ * the requests still in flight when the capture was cut short, and the header's configuration.
+ *
+ * The JSONL form is read line by line (a sidecar grows with its capture); a last line cut short (a
+ * capture killed mid-write) is left out and reported, any other bad line is an InputError with its
+ * line number. Per request only a status byte and two lengths are kept, in typed arrays.
  */
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { InputError, IoError } from '../errors.js';
+import type { RequestStatus } from '../records/record.js';
 import type { PromptLengths } from '../records/prompt-lengths.js';
 
-export const sidecarPath = (exportPath: string): string => `${exportPath}.palens.json`;
+export const sidecarPath = (exportPath: string): string => `${exportPath}.palens.jsonl`;
+/** The earlier single-document form. */
+export const legacySidecarPath = (exportPath: string): string => `${exportPath}.palens.json`;
+
+/** A sidecar file's name, recognised so that a glob's sidecars are never read as exports. */
+export const isSidecarName = (path: string): boolean => path.endsWith('.palens.jsonl') || path.endsWith('.palens.json');
+
+/** The sidecar beside an export, new form first, or null. */
+export function findSidecar(exportPath: string): string | null {
+  for (const p of [sidecarPath(exportPath), legacySidecarPath(exportPath)]) if (existsSync(p)) return p;
+  return null;
+}
 
 export function hasSidecar(exportPath: string): boolean {
-  return existsSync(sidecarPath(exportPath));
+  return findSidecar(exportPath) !== null;
 }
 
-interface SidecarRequest {
-  index: number;
-  prompt_tokens?: number | null;
-  prompt_words?: number | null;
+/** Status codes as stored per request (0: no record of this request). */
+const STATUS_CODES: readonly (RequestStatus | null)[] = [null, 'ok', 'server_error', 'timeout', 'cancelled', 'client_error'];
+
+/** Per experiment: status code, prompt tokens and words of each request by its export index. */
+class ExperimentRequests {
+  status = new Uint8Array(64);
+  tokens = new Int32Array(64).fill(-1);
+  words = new Int32Array(64).fill(-1);
+  count = 0;
+  failed = 0;
+
+  set(index: number, status: RequestStatus | null, tokens: number | null, words: number | null): void {
+    while (index >= this.status.length) this.grow();
+    const code = STATUS_CODES.indexOf(status);
+    this.status[index] = code < 0 ? 0 : code;
+    this.tokens[index] = tokens ?? -1;
+    this.words[index] = words ?? -1;
+    if (index >= this.count) this.count = index + 1;
+    if (status !== null && status !== 'ok') this.failed++;
+  }
+
+  private grow(): void {
+    const n = this.status.length * 2;
+    const s = new Uint8Array(n);
+    s.set(this.status);
+    const t = new Int32Array(n).fill(-1);
+    t.set(this.tokens);
+    const w = new Int32Array(n).fill(-1);
+    w.set(this.words);
+    this.status = s;
+    this.tokens = t;
+    this.words = w;
+  }
 }
 
-interface Sidecar {
+export interface InFlightRequest {
+  experiment: number;
+  id: string;
+  warmup: boolean;
+  promptTokens: number | null;
+  promptWords: number | null;
+}
+
+export interface Sidecar {
+  file: string;
+  /** 1: the earlier single document; 2: JSON Lines. */
+  schemaVersion: 1 | 2;
+  /** The header line's (or document's) configuration, or null. */
+  config: Record<string, unknown> | null;
+  prompt: { unit: 'tokens' | 'words' | null; tokenizer: string | null };
+  /** The `end` line, or null when the capture was cut short (killed, or the disk filled). */
+  end: { interrupted: boolean; stopped_reason: string | null; timing_health?: unknown; totals?: unknown } | null;
+  /** True when the last line was cut short and left out. */
+  truncated: boolean;
+  /** Requests sent but never ended (no `request` line): the server may have seen them. */
+  inFlight: InFlightRequest[];
+  /** The status of request `index` of experiment `experiment`, or null when the sidecar has none. */
+  status(experiment: number, index: number): RequestStatus | null;
+  /** Requests that did not end ok, per experiment. */
+  failed(experiment: number): number;
+  lengths: PromptLengths;
+}
+
+/** Reads the sidecar beside an export; null when there is none. */
+export async function readSidecar(exportPath: string): Promise<Sidecar | null> {
+  const file = findSidecar(exportPath);
+  if (file === null) return null;
+  return file.endsWith('.jsonl') ? readLines(file) : readLegacy(file);
+}
+
+/** Lines of a JSONL sidecar; the last one may be cut short, any other must parse. */
+async function readLines(file: string): Promise<Sidecar> {
+  const experiments = new Map<number, ExperimentRequests>();
+  const sent = new Map<string, InFlightRequest>();
+  const of = (i: number): ExperimentRequests => {
+    let e = experiments.get(i);
+    if (e === undefined) experiments.set(i, (e = new ExperimentRequests()));
+    return e;
+  };
+  let header: Record<string, unknown> | null = null;
+  let end: Sidecar['end'] = null;
+  let truncated = false;
+  let pendingBad: { line: number; message: string } | null = null;
+  let lineNo = 0;
+  const validate = await lineValidator();
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  try {
+    for await (const text of lines) {
+      lineNo++;
+      if (pendingBad !== null) throw badLine(file, pendingBad.line, pendingBad.message);
+      if (text.trim() === '') continue;
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(text) as Record<string, unknown>;
+      } catch (e) {
+        // Only the last line may be cut short: decided when the next line comes, or the file ends.
+        pendingBad = { line: lineNo, message: `expected one JSON object per line (${(e as Error).message})` };
+        continue;
+      }
+      const problem = validate(o);
+      if (problem !== null) throw badLine(file, lineNo, problem.message, problem.pointer);
+      if (lineNo === 1 && o.kind !== 'header') throw badLine(file, 1, `expected the header line first, found kind '${String(o.kind)}'`);
+      switch (o.kind) {
+        case 'header':
+          header = o;
+          break;
+        case 'sent':
+          sent.set(String(o.id), {
+            experiment: Number(o.experiment),
+            id: String(o.id),
+            warmup: o.warmup === true,
+            promptTokens: (o.prompt_tokens as number | null | undefined) ?? null,
+            promptWords: (o.prompt_words as number | null | undefined) ?? null,
+          });
+          break;
+        case 'request':
+          sent.delete(String(o.id));
+          if (o.warmup !== true) of(Number(o.experiment)).set(Number(o.index), o.status as RequestStatus, (o.prompt_tokens as number | null) ?? null, (o.prompt_words as number | null) ?? null);
+          break;
+        case 'end':
+          end = o as unknown as Sidecar['end'];
+          break;
+      }
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new IoError(`cannot be read (${(e as Error).message})`, file, e);
+  }
+  if (pendingBad !== null) truncated = true;
+  const prompt = (header?.prompt as { unit?: 'tokens' | 'words'; tokenizer?: string | null } | undefined) ?? {};
+  return build(file, 2, (header?.config as Record<string, unknown> | undefined) ?? null, prompt, end, truncated, [...sent.values()], experiments);
+}
+
+interface LegacyDoc {
+  config?: Record<string, unknown>;
+  interrupted?: boolean;
+  stopped_reason?: string | null;
   prompt?: { unit?: 'tokens' | 'words'; tokenizer?: string | null };
-  experiments: { index: number; requests: SidecarRequest[] }[];
+  experiments: { index: number; requests: { index: number; status?: RequestStatus; prompt_tokens?: number | null; prompt_words?: number | null }[] }[];
 }
 
-/** The prompt lengths a sidecar recorded, by experiment and request index. */
-export async function readSidecarLengths(exportPath: string): Promise<PromptLengths> {
-  const file = sidecarPath(exportPath);
+async function readLegacy(file: string): Promise<Sidecar> {
   let doc: unknown;
   try {
     doc = JSON.parse(await readFile(file, 'utf8'));
@@ -34,33 +181,84 @@ export async function readSidecarLengths(exportPath: string): Promise<PromptLeng
     if ((e as { code?: string }).code !== undefined) throw new IoError(`cannot be read (${(e as Error).message})`, file, e);
     throw new InputError('PALENS_INPUT_SYNTAX', `expected a JSON sidecar, found invalid JSON (${(e as Error).message})`, { file });
   }
-  // ajv only when a sidecar is read.
   const { firstSchemaError, schemaValidator } = await import('../schemas.js');
   const validate = schemaValidator('sidecar');
-  if (!validate(doc)) {
+  if (!validate(doc) || typeof doc !== 'object' || doc === null || (doc as { schemaVersion?: unknown }).schemaVersion !== 1) {
     const { pointer, message } = firstSchemaError(validate.errors);
     throw new InputError('PALENS_INPUT_SCHEMA', `expected a palens sidecar (schemas/sidecar.schema.json): ${message}`, { file, pointer });
   }
-  const sidecar = doc as Sidecar;
-  const byKey = new Map<string, { tokens: number | null; words: number | null }>();
+  const d = doc as LegacyDoc;
+  const experiments = new Map<number, ExperimentRequests>();
+  for (const e of d.experiments) {
+    const reqs = new ExperimentRequests();
+    for (const r of e.requests) reqs.set(r.index, r.status ?? null, r.prompt_tokens ?? null, r.prompt_words ?? null);
+    experiments.set(e.index, reqs);
+  }
+  const end = { interrupted: d.interrupted ?? false, stopped_reason: d.stopped_reason ?? null };
+  return build(file, 1, d.config ?? null, d.prompt ?? {}, end, false, [], experiments);
+}
+
+function build(
+  file: string,
+  schemaVersion: 1 | 2,
+  config: Record<string, unknown> | null,
+  prompt: { unit?: 'tokens' | 'words'; tokenizer?: string | null },
+  end: Sidecar['end'],
+  truncated: boolean,
+  inFlight: InFlightRequest[],
+  experiments: Map<number, ExperimentRequests>,
+): Sidecar {
   let tokens = 0;
   let words = 0;
-  for (const e of sidecar.experiments) {
-    for (const r of e.requests) {
-      const t = r.prompt_tokens ?? null;
-      const w = r.prompt_words ?? null;
-      if (t !== null) tokens++;
-      if (w !== null) words++;
-      byKey.set(`${e.index}:${r.index}`, { tokens: t, words: w });
+  for (const e of experiments.values()) {
+    for (let i = 0; i < e.count; i++) {
+      if (e.tokens[i]! >= 0) tokens++;
+      if (e.words[i]! >= 0) words++;
     }
   }
-  const unit = sidecar.prompt?.unit ?? (tokens >= words && tokens > 0 ? 'tokens' : 'words');
+  const unit = prompt.unit ?? (tokens >= words && tokens > 0 ? 'tokens' : 'words');
   return {
-    unit,
-    lookup(experiment, index) {
-      const hit = byKey.get(`${experiment}:${index}`);
-      if (hit === undefined) return -1;
-      return (unit === 'tokens' ? hit.tokens : hit.words) ?? -1;
+    file,
+    schemaVersion,
+    config,
+    prompt: { unit: prompt.unit ?? null, tokenizer: prompt.tokenizer ?? null },
+    end,
+    truncated,
+    inFlight,
+    status(experiment, index) {
+      const e = experiments.get(experiment);
+      return e === undefined || index >= e.count ? null : STATUS_CODES[e.status[index]!]!;
+    },
+    failed: (experiment) => experiments.get(experiment)?.failed ?? 0,
+    lengths: {
+      unit,
+      lookup(experiment, index) {
+        const e = experiments.get(experiment);
+        if (e === undefined || index >= e.count) return -1;
+        return (unit === 'tokens' ? e.tokens : e.words)[index]!;
+      },
     },
   };
+}
+
+async function lineValidator(): Promise<(o: unknown) => { pointer: string; message: string } | null> {
+  // ajv only when a sidecar is read.
+  const { firstSchemaError, schemaDefinitionValidator } = await import('../schemas.js');
+  return (o) => {
+    const kind = typeof o === 'object' && o !== null ? (o as { kind?: unknown }).kind : undefined;
+    const validate = typeof kind === 'string' && kind !== 'legacy' ? schemaDefinitionValidator('sidecar', kind) : undefined;
+    if (validate === undefined) return { pointer: '/kind', message: `expected an object whose kind is header, experiment, sent, request, experiment_end or end, found ${JSON.stringify(kind ?? null)}` };
+    return validate(o) ? null : firstSchemaError(validate.errors);
+  };
+}
+
+function badLine(file: string, line: number, message: string, pointer = ''): InputError {
+  return new InputError('PALENS_INPUT_SCHEMA', `line ${line}: ${message} (schemas/sidecar.schema.json)`, { file, pointer });
+}
+
+/** The prompt lengths a sidecar recorded, by experiment and request index. */
+export async function readSidecarLengths(exportPath: string): Promise<PromptLengths> {
+  const s = await readSidecar(exportPath);
+  if (s === null) throw new IoError('has no palens sidecar beside it (EXPORT.palens.jsonl)', exportPath);
+  return s.lengths;
 }

@@ -25,6 +25,8 @@ export const Messages = {
   ModelMetadataResponse: type('ModelMetadataResponse'),
   ModelConfigRequest: type('ModelConfigRequest'),
   ModelConfigResponse: type('ModelConfigResponse'),
+  RepositoryIndexRequest: type('RepositoryIndexRequest'),
+  RepositoryIndexResponse: type('RepositoryIndexResponse'),
   ModelInferRequest: type('ModelInferRequest'),
   ModelStreamInferResponse: type('ModelStreamInferResponse'),
 } as const;
@@ -62,6 +64,7 @@ export const inferenceService = {
   ServerMetadata: method('ServerMetadata', Messages.ServerMetadataRequest, Messages.ServerMetadataResponse),
   ModelMetadata: method('ModelMetadata', Messages.ModelMetadataRequest, Messages.ModelMetadataResponse),
   ModelConfig: method('ModelConfig', Messages.ModelConfigRequest, Messages.ModelConfigResponse),
+  RepositoryIndex: method('RepositoryIndex', Messages.RepositoryIndexRequest, Messages.RepositoryIndexResponse),
   ModelStreamInfer: method('ModelStreamInfer', Messages.ModelInferRequest, Messages.ModelStreamInferResponse, true),
 } satisfies ServiceDefinition;
 

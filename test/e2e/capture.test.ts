@@ -14,10 +14,13 @@ import { spawnCli, withTempDir } from '../helpers/cli.js';
 import { capture, config, withMock } from '../helpers/mock.js';
 import { fixture } from '../helpers/paths.js';
 import { expectSchema } from '../helpers/schemas.js';
+import { readSidecarLines } from '../helpers/sidecar.js';
 
 /** The export with its big timestamps kept as strings. */
 const readExport = (file: string): any => JSON.parse(readFileSync(file, 'utf8').replace(/(?<=[[,:])(\d{16,})(?=[\],}])/g, '"$1"'));
-const readSidecar = (file: string): any => JSON.parse(readFileSync(`${file}.palens.json`, 'utf8'));
+const readSidecar = readSidecarLines;
+/** Every line of a sidecar matches its schema. */
+const expectSidecarSchema = (side: { lines: unknown[] }): void => side.lines.forEach((l) => expectSchema('sidecar', l));
 
 describe('capture against the mock', () => {
   test.each(['vllm', 'vllm-legacy', 'trtllm'] as const)('%s: every request with its responses, as the mock sent them', async (backend) => {
@@ -28,14 +31,15 @@ describe('capture against the mock', () => {
         expect(res.levels[0]!.statuses.ok).toBe(8);
         expect((await validateFile(file)).valid).toBe(true);
         const side = readSidecar(file);
-        expectSchema('sidecar', side);
+        expectSidecarSchema(side);
         expect(side.warmup).toHaveLength(2);
+        expect(side.end.totals).toEqual({ sent: 10, ok: 10, failed: 0, in_flight: 0 });
         const exp = readExport(file);
         const requests = exp.experiments[0].requests;
         expect(requests).toHaveLength(8);
         // The legacy model sends a separate empty final response.
         const perRequest = backend === 'vllm-legacy' ? 6 : 5;
-        for (const [i, r] of side.experiments[0].requests.entries()) {
+        for (const [i, r] of side.experiments[0]!.requests.entries()) {
           const truth = mock.truth.filter((t) => t.id === r.id).sort((a, b) => a.index - b.index);
           const q = requests[i];
           expect(q.response_timestamps).toHaveLength(perRequest);
@@ -57,8 +61,9 @@ describe('capture against the mock', () => {
         const file = join(dir, 'rate.json');
         const res = await capture(config(mock, file, { levels: [{ mode: 'request_rate', value: 200 }], arrival: 'poisson', requestCount: 30 }));
         const side = readSidecar(file);
-        expect(side.experiments[0].requests.every((r: { intended_send_ns: string | null }) => r.intended_send_ns !== null)).toBe(true);
+        expect(side.experiments[0]!.requests.every((r: { intended_send_ns: string | null }) => r.intended_send_ns !== null)).toBe(true);
         expect(res.levels[0]!.scheduleLagNs).not.toBeNull();
+        expect(side.end.timing_health.schedule_lag_ns).not.toBeNull();
         expect(res.levels[0]!.ttftFromIntendedMeanNs).not.toBeNull();
         const exp = readExport(file);
         expect(exp.experiments[0].experiment).toEqual({ mode: 'request_rate', value: 200 });
@@ -85,9 +90,9 @@ describe('capture against the mock', () => {
       await withMock(
         async (mock) => {
           const file = join(dir, 'faults.json');
-          const res = await capture(config(mock, file, { requestCount: 30, levels: [{ mode: 'concurrency', value: 3 }] }));
+          const res = await capture(config(mock, file, { requestCount: 30, levels: [{ mode: 'concurrency', value: 3 }], maxErrors: 1000 }));
           const side = readSidecar(file);
-          const statuses = side.experiments[0].requests.map((r: { status: string }) => r.status);
+          const statuses = side.experiments[0]!.requests.map((r: { status: string }) => r.status);
           expect(statuses).toHaveLength(30);
           expect(statuses).toContain('server_error');
           expect(statuses).toContain('client_error');
@@ -107,7 +112,7 @@ describe('capture against the mock', () => {
           const file = join(dir, 'timeout.json');
           await capture(config(mock, file, { requestCount: 4, timeoutMs: 150, maxTokens: 4 }));
           const side = readSidecar(file);
-          expect(side.experiments[0].requests.map((r: { status: string }) => r.status)).toContain('timeout');
+          expect(side.experiments[0]!.requests.map((r: { status: string }) => r.status)).toContain('timeout');
         },
         {},
         { stallMs: 5000, stallRate: 1 },
@@ -246,9 +251,12 @@ describe('the CLI', () => {
       expect(stderr).toContain('(interrupted)');
       expect((await validateFile(file)).valid).toBe(true);
       const side = readSidecar(file);
-      expect(side.interrupted).toBe(true);
-      expectSchema('sidecar', side);
-      for (const r of side.experiments[0].requests) expect(['ok', 'cancelled']).toContain(r.status);
+      expect(side.end.interrupted).toBe(true);
+      expectSidecarSchema(side);
+      for (const r of side.experiments[0]!.requests) expect(['ok', 'cancelled']).toContain(r.status);
+      // Every request sent has ended, in one way or another.
+      expect(side.end.totals.in_flight).toBe(0);
+      expect(side.lines.filter((l) => l.kind === 'request')).toHaveLength(side.sent.length);
     });
   });
 
@@ -258,7 +266,7 @@ describe('the CLI', () => {
       expect(r.code).toBe(0);
       for (const L of [16, 64, 256]) {
         expect((await validateFile(join(dir, `prefill-${L}.json`))).valid).toBe(true);
-        expect(readSidecar(join(dir, `prefill-${L}.json`)).experiments[0].requests[0].prompt_words).toBe(L);
+        expect(readSidecar(join(dir, `prefill-${L}.json`)).experiments[0]!.requests[0].prompt_words).toBe(L);
       }
       expect(r.stdout).toContain('length by meta');
       expect(readFileSync(join(dir, 'prefill-report.html'), 'utf8')).toContain('<svg');

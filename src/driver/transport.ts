@@ -1,0 +1,48 @@
+/**
+ * What the capture loop needs of a server protocol, and no more: check the server and build the
+ * request source (preflight), turn a request plan into bytes, open lanes (streams) that carry
+ * requests out and responses back, each response stamped when it reached JS. Triton's KServe gRPC
+ * (driver/triton-transport.ts) is one; an OpenAI SSE client is another.
+ */
+import type { Plain } from '../proto/codec.js';
+import type { StreamResponse } from './decode.js';
+import type { ModelInfo, RequestPlan, RequestSource } from './presets.js';
+
+/** A response as a transport hands it over: id, error text ('' when none), whether it is the last, its outputs. */
+export type TransportResponse = StreamResponse;
+
+export interface LaneEvents {
+  /** A response arrived at `stampNs` (capture clock). */
+  response(stampNs: number, r: TransportResponse): void;
+  /** The lane ended: null when cleanly, else why; its requests still in flight have failed. */
+  end(error: Error | null): void;
+}
+
+/** One stream: requests go out in order, responses come back tagged with their request's id. */
+export interface Lane {
+  send(request: Buffer): void;
+  /** No more requests (half-close). */
+  close(): void;
+  /** Abandon the stream and whatever is in flight on it. */
+  cancel(): void;
+}
+
+export interface Preflight {
+  server: Plain;
+  model: ModelInfo;
+  source: RequestSource;
+}
+
+export interface Transport {
+  readonly target: string;
+  /** Checks the server and the model before anything is sent; fails fast with what is wrong. */
+  preflight(model: string, makeSource: (model: ModelInfo) => Promise<RequestSource>): Promise<Preflight>;
+  /** The request's bytes, encoded ahead of the send. */
+  encode(model: ModelInfo, plan: RequestPlan, id: string): Buffer;
+  /** The request's inputs as the export writes them. */
+  requestInputs(plan: RequestPlan): Record<string, string | number | boolean>;
+  openLane(events: LaneEvents): Lane;
+  /** The most responses stamped in one read, for the timing health. */
+  maxResponsesPerRead?(): number;
+  close(): void;
+}

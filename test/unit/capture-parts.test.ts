@@ -1,0 +1,160 @@
+/** The capture's named parts, each a small table: pacer, stability judge, flight table, failure rule, sidecar reader. */
+import { describe, expect, test } from '@jest/globals';
+import { FailureRule } from '../../src/driver/failure-rule.js';
+import { FlightTable } from '../../src/driver/flights.js';
+import { closedLoop, constantRate, pacerFor, poissonRate } from '../../src/driver/pacer.js';
+import { judge, latencyStable, throughputStable, withinPercent } from '../../src/driver/stability.js';
+import { outputsAreEmpty, promptOfInputs } from '../../src/export/outputs.js';
+
+const MS = 1_000_000;
+
+describe('pacer: next intended send from (elapsed, requests sent)', () => {
+  test.each([
+    // rate/s, elapsed ns, hits, wait ns
+    [10, 0, 0, 0],
+    [10, 0, 1, 100 * MS],
+    [10, 50 * MS, 1, 50 * MS],
+    [10, 250 * MS, 2, 0], // late: send at once
+    [10, 250 * MS, 3, 50 * MS],
+    [1000, 10 * MS, 10, 0],
+    [1000, 10 * MS, 11, 1 * MS],
+    [4, 0, 4, 1000 * MS],
+  ])('constant %d/s at %d ns after %d requests waits %d ns', (rate, elapsed, hits, waitNs) => {
+    expect(constantRate(rate).waitNs(elapsed, hits)).toBeCloseTo(waitNs, 3);
+  });
+
+  test('closed loop never waits and has no intended times', () => {
+    expect(closedLoop.waitNs(123, 456)).toBe(0);
+    expect(closedLoop.intendedNs(3)).toBeNull();
+    expect(pacerFor({ mode: 'concurrency', value: 4 }, 'poisson', 1)).toBe(closedLoop);
+  });
+
+  test('Poisson: the same seed gives the same schedule, due times increase, mean gap near 1/rate', () => {
+    const a = poissonRate(100, 7);
+    const b = poissonRate(100, 7);
+    const n = 20_000;
+    // Asked out of order, the schedule is the same: a function of the request number alone.
+    expect(b.intendedNs(500)).toBe(a.intendedNs(500));
+    expect(a.intendedNs(0)).toBe(0);
+    let prev = -1;
+    for (let k = 0; k < n; k++) {
+      const t = a.intendedNs(k)!;
+      expect(t).toBeGreaterThan(prev);
+      expect(b.intendedNs(k)).toBe(t);
+      prev = t;
+    }
+    const meanGapMs = a.intendedNs(n - 1)! / (n - 1) / MS;
+    expect(meanGapMs).toBeGreaterThan(9.5);
+    expect(meanGapMs).toBeLessThan(10.5);
+    expect(poissonRate(100, 8).intendedNs(10)).not.toBe(a.intendedNs(10));
+    expect(a.waitNs(a.intendedNs(5)! - 3, 5)).toBe(3);
+  });
+});
+
+describe('stability judge: perf_analyzer window rules', () => {
+  const w = (throughput: number, latencyNs: number) => ({ throughput, latencyNs });
+  const rule = { stabilityPercent: 10, maxTrials: 5 };
+  test.each([
+    ['fewer than three windows', [w(10, 100), w(10, 100)], 'measure_more'],
+    ['three alike', [w(10, 100), w(10.5, 104), w(10.9, 109)], 'stable'],
+    ['throughput apart', [w(10, 100), w(12, 100), w(10, 100)], 'measure_more'],
+    ['latency apart', [w(10, 100), w(10, 120), w(10, 100)], 'measure_more'],
+    ['only the last three count', [w(1, 1), w(10, 100), w(10, 100), w(10, 100)], 'stable'],
+    ['a window with nothing done', [w(0, 0), w(0, 0), w(0, 0)], 'measure_more'],
+    ['max trials without agreement', [w(1, 100), w(2, 100), w(3, 100), w(4, 100), w(5, 100)], 'gave_up'],
+    ['stable on the last trial', [w(1, 100), w(2, 100), w(10, 100), w(10, 100), w(10, 100)], 'stable'],
+  ] as const)('%s', (_name, windows, verdict) => {
+    expect(judge(windows, rule)).toBe(verdict);
+  });
+
+  test('-s 999 makes any three working windows stable; the predicates alone', () => {
+    expect(judge([w(1, 1), w(9, 9), w(5, 5)], { stabilityPercent: 999, maxTrials: 10 })).toBe('stable');
+    expect(withinPercent([100, 110], 10)).toBe(true);
+    expect(withinPercent([100, 110.01], 10)).toBe(false);
+    expect(withinPercent([], 10)).toBe(false);
+    expect(throughputStable([w(10, 1), w(10, 99)], 10)).toBe(true);
+    expect(latencyStable([w(10, 1), w(10, 99)], 10)).toBe(false);
+  });
+});
+
+describe('flight table', () => {
+  test('lanes, deadlines, one end per request, late answers ignored', () => {
+    const t = new FlightTable<string>(2);
+    expect(t.freeLane()).toBe(0);
+    const a = t.open('a', 0, 'A');
+    expect(t.freeLane()).toBe(1);
+    const b = t.open('b', 1, 'B');
+    const c = t.open('c', 1, 'C');
+    expect(t.freeLane()).toBe(-1);
+    expect(t.inLane(1)).toBe(2);
+    expect(() => t.open('a', 1, 'again')).toThrow();
+    // Not sent yet: no deadline.
+    expect(t.expired(1e18)).toEqual([]);
+    t.sent(a, 100, 50);
+    t.sent(b, 120, 50);
+    t.sent(c, 200, 50);
+    expect(t.expired(160).map((f) => f.id)).toEqual(['a']);
+    expect(t.expired(171).map((f) => f.id)).toEqual(['a', 'b']);
+    expect(t.finish(a, 'timeout', 'late')).toBe(a);
+    expect(a.status).toBe('timeout');
+    // A second end (the final response after the timeout) changes nothing.
+    expect(t.finish(a, 'ok', null)).toBeNull();
+    expect(a.status).toBe('timeout');
+    expect(t.get('a')).toBeUndefined();
+    expect(t.freeLane()).toBe(0);
+    expect(t.flying(1).map((f) => f.id)).toEqual(['b', 'c']);
+    t.finish(b, 'ok', null);
+    t.finish(c, 'client_error', 'stream failed');
+    expect(t.size).toBe(0);
+    expect(t.flying()).toEqual([]);
+    expect(c.error).toBe('stream failed');
+  });
+});
+
+describe('failure rule: a capture stops when nothing succeeds', () => {
+  const run = (statuses: string[], rule = new FailureRule({ kind: 'default' })): [number, string | null] => {
+    for (const [i, s] of statuses.entries()) {
+      const why = rule.add(s, s === 'ok' ? null : `error ${i}`);
+      if (why !== null) return [i + 1, why];
+    }
+    return [statuses.length, null];
+  };
+  const fail = (n: number): string[] => new Array<string>(n).fill('server_error');
+  const ok = (n: number): string[] => new Array<string>(n).fill('ok');
+  test.each([
+    ['the first five fail', fail(10), 5, 'the first 5 requests all failed'],
+    ['four failures, then successes', [...fail(4), ...ok(30)], 34, null],
+    ['one success first, then failures past half', [...ok(1), ...fail(30)], 20, '19 of 20 requests failed (more than 50%)'],
+    ['a third failing goes on', [...ok(2), 'timeout', ...ok(2), 'timeout', ...ok(2), 'timeout', ...ok(20)], 29, null],
+  ] as const)('%s', (_name, statuses, endedAt, why) => {
+    expect(run([...statuses])).toEqual([endedAt, why]);
+  });
+
+  test('--max-errors replaces the rule; the first error text is kept', () => {
+    const rule = new FailureRule({ kind: 'max_errors', maxErrors: 7 });
+    expect(run(fail(20), rule)).toEqual([8, 'more than 7 failed requests (--max-errors)']);
+    expect(rule.firstError).toBe('error 0');
+  });
+});
+
+describe('which responses are empty, as the export parser decides', () => {
+  test.each([
+    [{}, true],
+    [{ text_output: '' }, true],
+    [{ text_output: 'a' }, false],
+    [{ text_output: '', other: 'x' }, true], // a text output decides alone
+    [{ other: '' }, true],
+    [{ other: 'x' }, false],
+    [{ response: 'data: [DONE]\n\n' }, true],
+    [{ response: 'data: {"choices":[{"text":"hi"}]}\n\n' }, false],
+  ])('%j → %s', (outputs, empty) => {
+    expect(outputsAreEmpty(outputs)).toBe(empty);
+  });
+
+  test('the prompt of request inputs: the last prompt input wins; payloads are read', () => {
+    expect(promptOfInputs({ PROMPT: 'a b', STREAM: true })).toBe('a b');
+    expect(promptOfInputs({ text_input: 'x', PROMPT: 'y' })).toBe('y');
+    expect(promptOfInputs({ payload: '{"prompt":"p q"}' })).toBe('p q');
+    expect(promptOfInputs({ max_tokens: 3 })).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@
  * `palens capture`, `palens prefill`, `palens generation` and `palens mock`: the driver and the
  * mock server on the command line.
  */
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeSweep } from '../pipeline/sweep-analysis.js';
@@ -14,7 +15,11 @@ import { PromptBuilder } from '../prompts/builder.js';
 import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
 import { MonotonicClock } from '../records/clock.js';
 import { renderHtml } from '../report/html.js';
+import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
+import { LiveAnalysis } from '../pipeline/capture-analysis.js';
+import { DEFAULT_PERCENTILES } from '../metrics/distribution.js';
+import type { Clock } from '../records/clock.js';
 import { writeFile } from 'node:fs/promises';
 import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
@@ -247,23 +252,53 @@ async function progressBar(io: CliIo, lengths: number): Promise<{ update: (label
   };
 }
 
+/**
+ * `palens capture`: the capture, then on stdout exactly what `palens analyze EXPORT` prints for the
+ * export it wrote (table or --format json), computed from the live records by the same metrics
+ * (pipeline/capture-analysis.ts). With several load levels, each level's table goes to stderr as
+ * the level ends.
+ */
 export async function captureCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const r = resolveLoad(raw);
   if (Array.isArray(r)) throw new UsageError(r.join('; '));
   const tokenizer = r.tokenizer === null ? null : await loadTokenizer(r.tokenizer);
   const prompt = r.promptUnit === null ? null : { unit: r.promptUnit, length: r.promptLength! };
+  const file = String(raw['profile-export-file']);
+  const format = (raw.format as 'table' | 'json' | undefined) ?? 'table';
+  const chalk = makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY));
+  const live = new LiveAnalysis({ percentiles: DEFAULT_PERCENTILES, keepEmptyResponses: false });
   const bar = await progressBar(io, 1);
   let res: CaptureResult;
+  let clock: Clock | null = null;
   try {
     res = await withTarget(raw, r.backend, (target, model) => {
-      const cfg = buildConfig(raw, r, target, model, String(raw['profile-export-file']), tokenizer, io, prompt);
+      const cfg = buildConfig(raw, r, target, model, file, tokenizer, io, prompt);
+      clock = cfg.clock;
       cfg.onProgress = (p) => bar.update('capture', 0, p);
+      cfg.sinks = [live];
+      if (r.levels.length > 1 && format === 'table') {
+        cfg.sinks.push({
+          experimentStart: () => undefined,
+          sent: () => undefined,
+          record: () => undefined,
+          experimentEnd: (info) => {
+            const a = live.analysis(file, 0, (ns) => cfg.clock.epochNs(ns));
+            io.stderr.write(renderTable({ ...a, inputs: [], experiments: a.experiments.filter((e) => e.index === info.index), warnings: [] }, chalk));
+          },
+          end: () => undefined,
+        });
+      }
       return capture(cfg);
     });
   } finally {
     bar.stop();
   }
   describeResult(res, io);
+  const c = clock as Clock | null;
+  if (c !== null) {
+    const analysis = live.analysis(file, statSync(file).size, (ns) => c.epochNs(ns));
+    io.stdout.write(format === 'json' ? renderJson(analysis) : renderTable(analysis, chalk));
+  }
   if (res.interrupted) return EXIT.interrupted;
   return res.stoppedReason === null ? EXIT.ok : EXIT.invalid;
 }

@@ -117,7 +117,8 @@ export function loadOptions(y: Argv): Argv {
 
 export function captureOptions(y: Argv): Argv {
   return loadOptions(y)
-    .option('profile-export-file', { alias: 'f', type: 'string', demandOption: true, describe: 'the export to write (perf_analyzer format), plus FILE.palens.json' })
+    .option('profile-export-file', { alias: 'f', type: 'string', demandOption: true, describe: 'the export to write (perf_analyzer format), plus FILE.palens.jsonl' })
+    .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'the analysis printed at the end, as palens analyze EXPORT prints it (json: schemas/analysis.schema.json)' })
     .example('$0 capture -u localhost:8001 -m vllm_model --max-tokens 32 --concurrency 4 --request-count 40 --prompt-words 100 -f export.json', 'the vLLM backend, 40 requests')
     .example('$0 capture -m vllm --backend vllm-legacy --input-data prompts.json --max-tokens 1 --request-count 10 -f prefill.json', "the seed's model and prompts.json, no model edits")
     .example('$0 capture --mock --request-rate 20 --arrival poisson --request-count 200 --prompt-words 64 -f rate.json', 'open loop against the embedded mock');

@@ -84,7 +84,7 @@ export function inputSummary(r: ReadResult): InputSummary {
   };
 }
 
-function experimentWarnings(file: string, e: ExperimentSummary, options: MetricOptions): string[] {
+export function experimentWarnings(file: string, e: ExperimentSummary, options: MetricOptions): string[] {
   const out: string[] = [];
   const at = `${file} experiment ${e.index}`;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -233,6 +233,29 @@ describe('the CLI', () => {
     });
   });
 
+  test('capture prints the analysis palens analyze prints for its export: JSON equal to the last digit, and the table', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'x.json');
+      const cap = await spawnCli(['capture', '--mock', '-m', 'vllm_legacy', '--backend', 'vllm-legacy', '--max-tokens', '24', '--concurrency', '4', '--request-count', '40', '--prompt-words', '50', '-f', file, '--format', 'json']);
+      expect(cap.code).toBe(0);
+      const live = JSON.parse(cap.stdout);
+      expectSchema('analysis', live);
+      const read = JSON.parse((await spawnCli(['analyze', file, '-f', 'json'])).stdout);
+      expect(live.experiments[0].requests.completed).toBe(40);
+      // The legacy model's empty finals are seen alike on both sides.
+      expect(live.experiments[0].responses.empty).toBe(40);
+      expect(live.experiments[0].metrics).toEqual(read.experiments[0].metrics);
+      expect(live).toEqual(read);
+      const range = join(dir, 'range.json');
+      const table = await spawnCli(['capture', '--mock', '--max-tokens', '4', '--concurrency-range', '1:2', '--request-count', '6', '--prompt-words', '10', '-f', range]);
+      expect(table.code).toBe(0);
+      expect(table.stdout).toBe((await spawnCli(['analyze', range])).stdout);
+      // Each level's table on stderr as the level ends.
+      expect(table.stderr).toContain('Experiment 0 · concurrency 1');
+      expect(table.stderr).toContain('Experiment 1 · concurrency 2');
+    });
+  });
+
   test('SIGINT mid-run: a valid export, a sidecar marked interrupted, exit 130', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'int.json');

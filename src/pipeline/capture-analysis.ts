@@ -1,0 +1,110 @@
+/**
+ * A capture analysed as it runs: a CaptureSink that feeds the measured requests to the same
+ * metrics `palens analyze` uses (metrics/ExperimentSet), and builds the same Analysis object, so a
+ * capture prints exactly what `palens analyze EXPORT` prints for the file it wrote — without
+ * reading it back.
+ *
+ * The export parser measures time from the first timestamp in the file (the first measured request
+ * written); this sink takes the same base, so every offset, and `start_offset_ns`, agrees to the ns.
+ */
+import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
+import { ExperimentSet } from '../metrics/experiment-set.js';
+import type { CaptureExperimentEnd, CaptureRecord, CaptureSink } from '../records/capture-record.js';
+import type { RequestRecord } from '../records/record.js';
+import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary } from '../report/analysis.js';
+import { VERSION } from '../version.js';
+import { experimentWarnings } from './analysis.js';
+
+export class LiveAnalysis implements CaptureSink {
+  private readonly set: ExperimentSet;
+  /** The record as the metrics see it: times from the export's base (a copy: the capture reuses its record). */
+  private readonly r: RequestRecord = {
+    experiment: 0,
+    index: 0,
+    sendNs: 0,
+    responseCount: 0,
+    responseNs: new Float64Array(64),
+    responseEmpty: new Uint8Array(64),
+    promptWords: -1,
+    promptChars: -1,
+    promptText: null,
+    status: null,
+  };
+  private base = NaN;
+  private experiments = 0;
+  private requests = 0;
+
+  constructor(private readonly options: MetricOptions) {
+    this.set = new ExperimentSet(options);
+  }
+
+  experimentStart(): void {
+    this.experiments++;
+  }
+
+  sent(): void {}
+
+  record(c: CaptureRecord): void {
+    if (c.warmup) return;
+    if (Number.isNaN(this.base)) this.base = c.sendNs;
+    const r = this.r;
+    const n = c.responseCount;
+    if (n > r.responseNs.length) {
+      r.responseNs = new Float64Array(n * 2);
+      r.responseEmpty = new Uint8Array(n * 2);
+    }
+    for (let k = 0; k < n; k++) {
+      r.responseNs[k] = c.responseNs[k]! - this.base;
+      r.responseEmpty![k] = c.responseEmpty![k]!;
+    }
+    r.experiment = c.experiment;
+    r.index = c.index;
+    r.sendNs = c.sendNs - this.base;
+    r.responseCount = n;
+    r.promptWords = c.promptWords;
+    r.promptChars = c.promptChars;
+    r.promptText = c.promptText;
+    r.status = c.status;
+    this.set.record(r);
+    this.requests++;
+  }
+
+  experimentEnd(info: CaptureExperimentEnd): void {
+    this.set.experimentEnd({ index: info.index, mode: info.mode, value: info.value, windows: info.windows, requests: info.requests });
+  }
+
+  end(): void {}
+
+  summaries(): ExperimentSummary[] {
+    return this.set.summaries();
+  }
+
+  /**
+   * The analysis of the capture's export, as `palens analyze` builds it.
+   * @param epochOf the export's ns since the epoch of a capture-clock offset (for time_base_ns)
+   */
+  analysis(file: string, bytes: number, epochOf: (offsetNs: number) => string): Analysis {
+    const input: InputSummary = {
+      file,
+      bytes,
+      compressed: false,
+      version: `palens ${VERSION}`,
+      service_kind: 'triton',
+      endpoint: '',
+      experiments: this.experiments,
+      requests: this.requests,
+      has_request_inputs: this.requests > 0,
+      has_response_outputs: this.requests > 0,
+      time_base_ns: Number.isNaN(this.base) ? null : epochOf(this.base),
+    };
+    const experiments = this.summaries();
+    return {
+      schemaVersion: ANALYSIS_SCHEMA_VERSION,
+      tool: { name: 'palens', version: VERSION },
+      options: { percentiles: [...this.options.percentiles], keep_empty_responses: this.options.keepEmptyResponses, experiment: 'all' },
+      inputs: [input],
+      experiments: experiments.map((e) => ({ file, ...e })),
+      warnings: experiments.flatMap((e) => experimentWarnings(file, e, this.options)),
+    };
+  }
+}

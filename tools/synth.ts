@@ -38,6 +38,8 @@ export interface SynthOptions {
   emptyFinal: boolean;
   /** Requests that get no response at all, by index within an experiment. */
   failEvery?: number;
+  /** One long gap: before response `response` (≥ 1) of request `request` (of every experiment), `ns` more. */
+  stall?: { request: number; response: number; ns: number };
   seed: number;
   /** Epoch ns of the first request, as a decimal string. */
   startNs?: string;
@@ -163,7 +165,7 @@ export async function writeSyntheticExport(file: string, o: SynthOptions): Promi
         const jitter = (): number => (o.centeredJitter ? r() - 0.5 : r()) * o.jitterNs;
         t.advance(Math.round(o.ttftBaseNs + o.ttftPerWordNs * words + (o.ttftPerWord2Ns ?? 0) * words * words + jitter()));
         for (let k = 0; k < o.responses; k++) {
-          if (k > 0) t.advance(Math.round(o.gapNs + jitter()));
+          if (k > 0) t.advance(Math.round(o.gapNs + jitter()) + (o.stall?.request === q && o.stall.response === k ? o.stall.ns : 0));
           stamps.push(t.text());
           outputs.push(output(o.flavor, WORDS[(q + k) % WORDS.length]! + ' '));
         }

@@ -88,6 +88,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         percentiles: opts.percentiles,
         keepEmptyResponses: opts.keepEmptyResponses,
         threads: opts.threads,
+        figures: opts.html !== undefined,
         ...(opts.lengthBy === undefined ? {} : { lengthBy: opts.lengthBy }),
         ...(opts.tokenizer === undefined ? {} : { tokenizer: opts.tokenizer }),
         ...(opts.bucket === undefined ? {} : { bucket: opts.bucket }),
@@ -98,6 +99,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         percentiles: opts.percentiles,
         keepEmptyResponses: opts.keepEmptyResponses,
         threads: opts.threads,
+        figures: opts.html !== undefined,
         onProgress: (file, read, total) => progress.update(file, read, total),
       });
     }
@@ -113,7 +115,9 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         : renderTable(analysis, makeChalk(colorLevel(opts.color, io.env, toFile ? false : io.stdoutIsTTY)));
   if (opts.html !== undefined) {
     const { renderHtml } = await import('../report/html.js');
-    await writeReport(opts.html, renderHtml(analysis));
+    const { hasSidecar } = await import('../export/sidecar.js');
+    const captures = new Set(analysis.inputs.map((i) => i.file).filter(hasSidecar));
+    await writeReport(opts.html, renderHtml(analysis, { captures }));
     io.stderr.write(`palens: wrote ${opts.html}\n`);
   }
   if (toFile) {

@@ -339,11 +339,11 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
   } finally {
     bar.stop();
   }
-  const analysis = await analyzeSweep(files, { percentiles: [50, 90, 99], keepEmptyResponses: false, lengthBy: 'meta', threads: 1 });
+  const analysis = await analyzeSweep(files, { percentiles: [50, 90, 99], keepEmptyResponses: false, lengthBy: 'meta', threads: 1, figures: raw.html !== false });
   io.stdout.write(renderTable(analysis, makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY))));
   if (raw.html !== false) {
     const report = join(results, `${name}-report.html`);
-    await writeFile(report, renderHtml(analysis));
+    await writeFile(report, renderHtml(analysis, { captures: new Set(files) }));
     io.stderr.write(`palens: wrote ${report}\n`);
   }
   return interrupted ? EXIT.interrupted : EXIT.ok;

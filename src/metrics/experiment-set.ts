@@ -3,6 +3,7 @@
  * its records to, in one thread or split across two.
  */
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
+import { experimentFigures, type ExperimentFigures } from './figures.js';
 import { type AccumulatorState, ExperimentAccumulator, type ExperimentSummary, type MetricOptions } from './experiment.js';
 
 export interface ExperimentSetState {
@@ -48,6 +49,14 @@ export class ExperimentSet implements RecordSink {
       .filter(([, e]) => e.info !== null)
       .sort(([a], [b]) => a - b)
       .map(([, e]) => e.acc.summary(e.info!));
+  }
+
+  /** Figures of the same experiments as summaries(), in the same order (for a report that draws). */
+  figures(): ExperimentFigures[] {
+    return [...this.entries.entries()]
+      .filter(([, e]) => e.info !== null)
+      .sort(([a], [b]) => a - b)
+      .map(([, e]) => experimentFigures(e.acc.figureSamples()));
   }
 
   snapshot(): ExperimentSetState[] {

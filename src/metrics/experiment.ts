@@ -4,6 +4,7 @@
  */
 import type { ExperimentInfo, RequestRecord } from '../records/record.js';
 import { type Distribution, summarize } from './distribution.js';
+import type { FigureSamples } from './figures.js';
 import { ExactSample, type SampleState } from './samples.js';
 
 export interface MetricOptions {
@@ -212,6 +213,11 @@ export class ExperimentAccumulator {
     this.firstSend = Math.min(this.firstSend, state.firstSend + timeShift);
     this.lastResponse = Math.max(this.lastResponse, state.lastResponse + timeShift);
     for (const name of SAMPLE_NAMES) this[name].merge(state.samples[name]);
+  }
+
+  /** The samples a report draws (metrics/figures.ts), read only. */
+  figureSamples(): FigureSamples {
+    return { time_to_first_token: this.ttft, token_to_token_latency: this.gaps, inter_token_latency: this.itl, request_latency: this.latency };
   }
 
   summary(info: ExperimentInfo): ExperimentSummary {

@@ -435,6 +435,54 @@ export class ExactSample implements Sample {
     return out;
   }
 
+  /**
+   * The values of many sorted 0-based ranks at once (a curve's hundreds of vertices). A short run
+   * is sorted once rather than counted per 65,536-wide slice as `ranked` does, which would take
+   * 256 KiB for every slice a rank falls in.
+   */
+  valuesAtRanks(ranks: readonly number[]): number[] {
+    if (this.integers && this.stageOnly()) {
+      const sorted = this.stage.slice(0, this.stageN).sort();
+      return ranks.map((r) => sorted[r]!);
+    }
+    return this.ranked(ranks);
+  }
+
+  /**
+   * For each cut (ascending), how many values lie below it: exact counts, for a histogram or a
+   * cumulative curve drawn at chosen values (metrics/figures.ts). One pass over the values.
+   */
+  countBelow(cuts: readonly number[]): number[] {
+    const bins = new Float64Array(cuts.length + 1);
+    // Index of the first cut above v: v lies below cuts[i..].
+    const slot = (v: number): number => {
+      let lo = 0;
+      let hi = cuts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (cuts[mid]! > v) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    if (!this.integers) {
+      const v = this.sortedFloats();
+      for (let k = 0; k < this.n; k++) bins[slot(v[k]!)]!++;
+    } else {
+      for (let k = 0; k < this.stageN; k++) bins[slot(this.stage[k]!)]!++;
+      for (const b of this.buckets()) {
+        const base = b.key * WIDTH;
+        if (b.isDense) {
+          for (let j = 0; j < WIDTH; j++) if (b.dense[j]! > 0) bins[slot(base + j)]! += b.dense[j]!;
+        } else for (let k = 0; k < b.n; k++) bins[slot(base + b.low[k]!)]!++;
+      }
+    }
+    const out: number[] = [];
+    let acc = 0;
+    for (let i = 0; i < cuts.length; i++) out.push((acc += bins[i]!));
+    return out;
+  }
+
   /** Bytes held by the value arrays: what keeps memory flat. */
   bytes(): number {
     let total = this.stage.byteLength + this.floats.byteLength;

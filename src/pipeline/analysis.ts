@@ -7,6 +7,7 @@ import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from '../expo
 import { readSplit, SPLIT_MIN_BYTES } from './split.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
+import type { ExperimentFigures } from '../metrics/figures.js';
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type FileExperiment, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
 
@@ -19,12 +20,15 @@ export interface AnalyzeOptions extends MetricOptions {
   /** Threads for one large plain file (1 or 2). @default 2 */
   threads?: number;
   onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
+  /** Also extract the samples' shapes for a report that draws (`--html`). @default false */
+  figures?: boolean;
 }
 
 export async function analyzeFiles(files: readonly string[], options: AnalyzeOptions): Promise<Analysis> {
   const inputs: InputSummary[] = [];
   const experiments: FileExperiment[] = [];
   const warnings: string[] = [];
+  const figures: ExperimentFigures[] = [];
   const wanted = (index: number): boolean => options.experiment === 'all' || options.experiment === index;
   for (const file of files) {
     const { set, result } = await readOne(file, options, wanted);
@@ -38,6 +42,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
       experiments.push({ file, ...e });
       warnings.push(...experimentWarnings(file, e, options));
     }
+    if (options.figures) figures.push(...set.figures());
     if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file));
   }
   return {
@@ -47,6 +52,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     inputs,
     experiments,
     warnings,
+    ...(options.figures ? { figures: { experiments: figures, sweep: null } } : {}),
   };
 }
 

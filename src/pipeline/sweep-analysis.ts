@@ -10,6 +10,7 @@ import type { ReadResult } from '../export/reader.js';
 import { hasSidecar, readSidecarLengths } from '../export/sidecar.js';
 import { sweepFile, tokenizerFor } from './sweep-job.js';
 import type { MetricOptions } from '../metrics/experiment.js';
+import { groupFigures } from '../metrics/figures.js';
 import type { LengthBy } from '../sweep/length.js';
 import { type SweepSummary, SweepSink, summarizeSweep } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
@@ -23,6 +24,8 @@ export interface SweepOptions extends MetricOptions {
   bucket?: number;
   /** Worker threads for many files. @default 2 */
   threads?: number;
+  /** Also extract the samples' shapes for a report that draws (`--html`). @default false */
+  figures?: boolean;
 }
 
 /** Always reported for sweep points, whatever --percentiles says: the sweep table shows them. */
@@ -73,5 +76,6 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
     experiments: [],
     sweep,
     warnings: [...warnings, ...sweepWarnings],
+    ...(options.figures ? { figures: { experiments: [], sweep: groupFigures(sink.figureGroups()) } } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * JSON form is schemas/analysis.schema.json; changes are additive.
  */
 import type { ExperimentSummary } from '../metrics/experiment.js';
+import type { AnalysisFigures } from '../metrics/figures.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 
 export const ANALYSIS_SCHEMA_VERSION = 1;
@@ -36,5 +37,7 @@ export interface Analysis {
   /** Present for `analyze --sweep`: requests grouped by prompt length, and the fits. */
   sweep?: SweepSummary;
   warnings: string[];
+  /** The samples' shapes, only when asked for (`--html`); not part of the JSON output. */
+  figures?: AnalysisFigures;
 }
 

@@ -2,5 +2,7 @@
 import type { Analysis } from './analysis.js';
 
 export function renderJson(a: Analysis): string {
-  return JSON.stringify(a, null, 2) + '\n';
+  // The figures (curve vertices for --html) are not part of the JSON output.
+  const { figures: _figures, ...rest } = a;
+  return JSON.stringify(rest, null, 2) + '\n';
 }

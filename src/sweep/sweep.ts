@@ -3,6 +3,7 @@
  * each group summarised like an experiment, and the cost model fitted (docs/METRICS.md).
  */
 import type { Distribution } from '../metrics/distribution.js';
+import type { FigureSamples } from '../metrics/figures.js';
 import { type AccumulatorState, ExperimentAccumulator, type MetricOptions, type RequestCounts, type ResponseCounts } from '../metrics/experiment.js';
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
 import { linearFit, outliers, quadraticFit, quadraticMatters, weightedLinearFit } from './fit.js';
@@ -90,6 +91,11 @@ export class SweepSink implements RecordSink {
     this.unknown += s.unknown;
     this.requests += s.requests;
     for (const l of s.loads) this.loads.add(l);
+  }
+
+  /** Each length's samples in ascending length, for a report that draws (metrics/figures.ts). */
+  figureGroups(): { key: number; samples: FigureSamples }[] {
+    return [...this.groups.entries()].sort(([a], [b]) => a - b).map(([key, acc]) => ({ key, samples: acc.figureSamples() }));
   }
 
   /**

@@ -1,0 +1,68 @@
+/** Latency and throughput against load, for exports with several load levels (concurrency or request rate). */
+import type { Analysis, FileExperiment } from './analysis.js';
+import { againstFigure, at, figureHtml, levelAxis, rateFigure, type StatLine } from './charts.js';
+import { BRIGHT, esc } from './svg.js';
+
+const MODE_WORDS: Record<string, { axis: string; title: string }> = {
+  concurrency: { axis: 'concurrency (requests in flight)', title: 'concurrency' },
+  request_rate: { axis: 'request rate (requests/s)', title: 'request rate' },
+};
+
+export function loadSection(a: Analysis): string {
+  const byMode = new Map<string, FileExperiment[]>();
+  for (const e of a.experiments) {
+    if (e.mode === null || e.value === null) continue;
+    const list = byMode.get(e.mode) ?? [];
+    list.push(e);
+    byMode.set(e.mode, list);
+  }
+  const out: string[] = [];
+  for (const [mode, list] of byMode) {
+    const levels = [...new Set(list.map((e) => e.value!))].sort((x, y) => x - y);
+    if (levels.length < 2) continue;
+    const sorted = [...list].sort((x, y) => x.value! - y.value!);
+    const words = MODE_WORDS[mode] ?? { axis: mode, title: mode };
+    const x = levelAxis(words.axis, levels);
+    const stat = (name: string, color: string, pick: (e: FileExperiment) => number | null, style: StatLine['style'] = 'line+points'): StatLine => ({ name, color, style, points: sorted.map((e) => [e.value!, pick(e)] as const) });
+    const ttft = againstFigure({
+      id: `ttft-vs-${mode}`,
+      title: `Time to first token against ${words.title}`,
+      x,
+      width: 560,
+      yLabel: 'time to first token (ms)',
+      noun: 'time to first token',
+      lines: [
+        stat('p50', BRIGHT.blue, (e) => at(e.metrics.time_to_first_token, 50)),
+        stat('p90', BRIGHT.green, (e) => at(e.metrics.time_to_first_token, 90)),
+        stat('p99', BRIGHT.red, (e) => at(e.metrics.time_to_first_token, 99)),
+      ],
+      maxima: sorted.flatMap((e) => (e.metrics.time_to_first_token.max === null ? [] : [{ label: `${words.title} ${e.value}`, ns: e.metrics.time_to_first_token.max }])),
+    });
+    const t2t = againstFigure({
+      id: `t2t-vs-${mode}`,
+      title: `Token-to-token latency against ${words.title}`,
+      x,
+      width: 560,
+      yLabel: 'token-to-token latency (ms)',
+      noun: 'gap',
+      lines: [
+        stat('p50', BRIGHT.blue, (e) => at(e.metrics.token_to_token_latency, 50)),
+        stat('p90', BRIGHT.green, (e) => at(e.metrics.token_to_token_latency, 90)),
+        stat('p99', BRIGHT.red, (e) => at(e.metrics.token_to_token_latency, 99)),
+      ],
+    });
+    const hasGaps = sorted.some((e) => e.metrics.token_to_token_latency.count > 0);
+    const responses = rateFigure(`responses-vs-${mode}`, `Output responses per second against ${words.title}`, x, 'responses/s', [
+      stat('responses/s', BRIGHT.purple, (e) => e.metrics.output_response_throughput.value),
+    ]);
+    const requests = rateFigure(`requests-vs-${mode}`, `Completed requests per second against ${words.title}`, x, 'requests/s', [
+      stat('requests/s', BRIGHT.cyan, (e) => e.metrics.request_throughput.value),
+    ]);
+    out.push(`<h2>Latency and throughput against ${esc(words.title)}</h2>`);
+    out.push(`<p class="note">${levels.length} levels; each point is one experiment's exact statistic.</p>`);
+    const figs = [ttft, hasGaps ? t2t : null, responses, requests].filter((f) => f !== null);
+    out.push(`<div class="grid2">${figs.map(figureHtml).join('')}</div>`);
+    if (!hasGaps) out.push(`<p class="leftout">Token-to-token against ${esc(words.title)} left out: no request had two or more responses.</p>`);
+  }
+  return out.join('\n');
+}

@@ -11,6 +11,8 @@ import { type Backend, extraTensor, inputDataSource, parseExtraInput, parseReque
 import { EXIT, UsageError } from '../errors.js';
 import { DEFAULT_LAW, type LatencyLaw } from '../mock/latency.js';
 import { type RunningMock, startMock } from '../mock/server.js';
+import type { RunningOpenAIMock } from '../mock/openai/server.js';
+import { apiOf, apiProblems, defaultUrl, OPENAI_MOCK_MODEL, openaiConfig, openaiMockCommand, openaiTransport, startEmbeddedOpenAIMock } from './openai.js';
 import { PromptBuilder } from '../prompts/builder.js';
 import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
 import { MonotonicClock } from '../records/clock.js';
@@ -137,14 +139,17 @@ export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?
 }
 
 async function withTarget<T>(raw: Record<string, unknown>, backend: Backend, fn: (target: string, model: string) => Promise<T>): Promise<T> {
-  let mock: RunningMock | null = null;
+  let mock: RunningMock | RunningOpenAIMock | null = null;
+  const api = apiOf(raw);
+  const problems = apiProblems(raw, api);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
   try {
-    let target = String(raw.url);
+    let target = String(raw.url ?? defaultUrl(api));
     let model = raw.model === undefined ? null : String(raw.model);
     if (raw.mock) {
-      mock = await startMock({ port: 0, law: EMBEDDED_LAW });
+      mock = api === 'openai' ? await startEmbeddedOpenAIMock(EMBEDDED_LAW, raw) : await startMock({ port: 0, law: EMBEDDED_LAW });
       target = mock.target;
-      model ??= MOCK_MODEL[backend];
+      model ??= api === 'openai' ? OPENAI_MOCK_MODEL : MOCK_MODEL[backend];
     }
     if (model === null) throw new UsageError('name the model with -m MODEL (or use --mock)');
     return await fn(target, model);
@@ -157,7 +162,10 @@ function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, 
   const extras = ((raw['extra-input'] as string[] | undefined) ?? []).map(parseExtraInput);
   const parameters: RequestPlan['parameters'] = Object.fromEntries(((raw['request-parameter'] as string[] | undefined) ?? []).map(parseRequestParameter));
   const seed = Number(raw.seed ?? 1);
+  const clock = new MonotonicClock();
+  const openai = apiOf(raw) === 'openai';
   return {
+    ...(openai ? { transport: openaiTransport(raw, target, r, tokenizer, io, clock) } : {}),
     target,
     model,
     makeSource: async (info): Promise<RequestSource> => {
@@ -180,7 +188,8 @@ function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, 
     config: {
       target,
       model,
-      backend: r.inputData === null ? r.backend : null,
+      ...(openai ? openaiConfig(raw) : { api: 'triton' }),
+      backend: openai ? null : r.inputData === null ? r.backend : null,
       input_data: r.inputData,
       max_tokens: r.maxTokens,
       ignore_eos: r.ignoreEos,
@@ -193,7 +202,7 @@ function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, 
       salt: raw.salt !== false,
       seed,
     },
-    clock: new MonotonicClock(),
+    clock,
     ...(io.signal ? { signal: io.signal } : {}),
   };
 }
@@ -351,6 +360,10 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
 
 export async function mockCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
   const tokenizer = raw.tokenizer === undefined ? null : await loadTokenizer(String(raw.tokenizer));
+  if (raw.api === 'openai') {
+    await openaiMockCommand(raw, io, lawFrom(raw), tokenizer === null ? null : (t) => tokenizer.count(t));
+    return EXIT.ok;
+  }
   const mock = await startMock({
     port: Number(raw.port),
     law: lawFrom(raw),

@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import { COMPARED_METRICS } from '../compare/metrics.js';
 import { BACKENDS, type Backend } from '../driver/backends.js';
+import { APIS, ENDPOINTS } from '../driver/openai/apis.js';
 import { DEFAULT_PERCENTILES } from '../metrics/distribution.js';
 import { DEFAULT_LAW } from '../mock/latency.js';
 import { LENGTH_MEASURES } from '../sweep/length.js';
@@ -84,7 +85,13 @@ export function mergeOptions(y: Argv): Argv {
 
 export function loadOptions(y: Argv): Argv {
   return y
-    .option('url', { alias: 'u', type: 'string', default: '127.0.0.1:8001', describe: "the server's gRPC HOST:PORT" })
+    .option('api', { choices: APIS, describe: "the server's API: triton (KServe gRPC streaming; the default for -u HOST:PORT) or openai (HTTP + SSE; the default for -u http://…)" })
+    .option('url', { alias: 'u', type: 'string', describe: "the server: Triton's gRPC HOST:PORT (default 127.0.0.1:8001), or an OpenAI-compatible http://HOST:PORT (default http://127.0.0.1:8000)" })
+    .option('endpoint', { choices: ENDPOINTS, describe: 'OpenAI: /v1/chat/completions (chat, the default) or /v1/completions' })
+    .option('usage', { choices: ['final', 'continuous'] as const, describe: "OpenAI: the usage chunk at the end (final, the default), or also vLLM's cumulative usage on every chunk (continuous: exact tokens per event)" })
+    .option('extra-body', { type: 'string', describe: 'OpenAI: a JSON object merged into every request body (e.g. \'{"temperature":0}\')' })
+    .option('tokens-per-chunk', { type: 'string', describe: 'with --mock --api openai: tokens per streamed event, N or MIN-MAX (default 1)' })
+    .option('header', { type: 'string', array: true, describe: 'OpenAI: NAME:VALUE, an HTTP header (VALUE $VAR or env:VAR reads the environment); values are never printed or written' })
     .option('model', { alias: 'm', type: 'string', describe: 'model name (with --mock: the backend\'s mock model)' })
     .option('mock', { type: 'boolean', default: false, describe: 'run against an embedded palens mock on a free local port' })
     .option('backend', { choices: BACKENDS, default: 'vllm' as Backend, describe: 'request preset: vllm (text_input…), vllm-legacy (PROMPT…), trtllm (ensemble)' })
@@ -121,7 +128,8 @@ export function captureOptions(y: Argv): Argv {
     .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'the analysis printed at the end, as palens analyze EXPORT prints it (json: schemas/analysis.schema.json)' })
     .example('$0 capture -u localhost:8001 -m vllm_model --max-tokens 32 --concurrency 4 --request-count 40 --prompt-words 100 -f export.json', 'the vLLM backend, 40 requests')
     .example('$0 capture -m vllm --backend vllm-legacy --input-data prompts.json --max-tokens 1 --request-count 10 -f prefill.json', "the seed's model and prompts.json, no model edits")
-    .example('$0 capture --mock --request-rate 20 --arrival poisson --request-count 200 --prompt-words 64 -f rate.json', 'open loop against the embedded mock');
+    .example('$0 capture --mock --request-rate 20 --arrival poisson --request-count 200 --prompt-words 64 -f rate.json', 'open loop against the embedded mock')
+    .example('$0 capture -u http://127.0.0.1:8000 -m MODEL --endpoint chat --usage continuous --max-tokens 64 --concurrency 8 --request-count 100 --prompt-words 200 -f chat.json', 'an OpenAI-compatible server (vLLM, SGLang, llama.cpp …) over SSE');
 }
 
 function scenarioOptions(name: 'prefill' | 'generation'): (y: Argv) => Argv {
@@ -154,5 +162,9 @@ export function mockOptions(y: Argv): Argv {
     .option('stall-rate', { type: 'number', default: 0.1, describe: '…in this fraction of requests' })
     .option('drop-connection-after', { type: 'number', default: 0, describe: 'drop every stream after N responses in all (0: never)' })
     .option('truth-log', { type: 'string', describe: 'append a JSON line per emitted response to FILE' })
+    .option('api', { choices: APIS, default: 'triton' as const, describe: "triton (KServe gRPC) or openai (HTTP/1.1 + SSE: /v1/models, /v1/chat/completions, /v1/completions; model palens-mock)" })
+    .option('tokens-per-chunk', { type: 'string', describe: 'OpenAI: tokens per streamed event, N or MIN-MAX (seeded uniform); default 1' })
+    .option('http-429-rate', { type: 'number', default: 0, describe: 'OpenAI: fraction of requests answered 429 Too Many Requests' })
+    .option('http-500-rate', { type: 'number', default: 0, describe: 'OpenAI: fraction of requests answered 500 Internal Server Error' })
     .example('$0 mock --port 8001 --prefill-base-ms 20 --prefill-per-token-us 50 --jitter-ms 0', 'a server with an exact latency law');
 }

@@ -183,7 +183,7 @@ interface Shared {
 
 export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
   const clock = cfg.clock;
-  const transport = cfg.transport ?? new TritonTransport(cfg.target, clock);
+  const transport: Transport = cfg.transport ?? new TritonTransport(cfg.target, clock);
   let pre;
   try {
     pre = await transport.preflight(cfg.model, cfg.makeSource);
@@ -197,7 +197,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
   let sidecar: SidecarWriter;
   let exporter: ExportWriter;
   try {
-    exporter = new ExportWriter(cfg.exportFile, epoch);
+    exporter = new ExportWriter(cfg.exportFile, epoch, transport.exportKind);
     sidecar = new SidecarWriter(
       cfg.exportFile,
       epoch,
@@ -573,6 +573,7 @@ class LevelRun {
       promptTokens: d.prompt?.tokens ?? -1,
       requestInputs: s.transport.requestInputs(d.plan),
       responses: d.responses,
+      extras: s.transport.requestExtras?.(f.id) ?? null,
     });
     s.sinks.call((k) => k.record(record));
     if (status === 'ok') s.totals.ok++;

@@ -20,6 +20,7 @@ export interface Finished {
   promptTokens: number;
   requestInputs: Record<string, string | number | boolean>;
   responses: ResponseLog;
+  extras: Record<string, unknown> | null;
 }
 
 export class RecordBuilder {
@@ -41,6 +42,7 @@ export class RecordBuilder {
     promptTokens: -1,
     requestInputs: {},
     responseOutputs: [],
+    extras: null,
   };
 
   build(f: Finished): CaptureRecord {
@@ -69,6 +71,7 @@ export class RecordBuilder {
     r.intendedNs = f.intendedNs === null ? NaN : Math.round(f.intendedNs);
     r.promptTokens = f.promptTokens;
     r.requestInputs = f.requestInputs;
+    r.extras = f.extras;
     // Prompt length as the export parser will read it back from request_inputs.
     const prompt = promptOfInputs(f.requestInputs);
     r.promptText = prompt;

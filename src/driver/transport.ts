@@ -42,6 +42,10 @@ export interface Transport {
   /** The request's inputs as the export writes them. */
   requestInputs(plan: RequestPlan): Record<string, string | number | boolean>;
   openLane(events: LaneEvents): Lane;
+  /** The export's service_kind and endpoint (perf_analyzer's); Triton's ("triton", "") when absent. */
+  readonly exportKind?: { serviceKind: string; endpoint: string };
+  /** What the sidecar adds to a finished request's line (e.g. OpenAI token counts); asked once, when it ends. */
+  requestExtras?(id: string): Record<string, unknown> | null;
   /** The most responses stamped in one read, for the timing health. */
   maxResponsesPerRead?(): number;
   close(): void;

@@ -104,6 +104,7 @@ export class SidecarWriter implements CaptureSink {
       intended_send_ns: Number.isNaN(r.intendedNs) ? null : this.epoch(r.intendedNs),
       prompt_tokens: orNull(r.promptTokens),
       prompt_words: orNull(r.promptWords),
+      ...r.extras,
     });
   }
 

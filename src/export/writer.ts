@@ -70,6 +70,8 @@ export class ExportWriter implements CaptureSink {
   constructor(
     readonly file: string,
     private readonly epoch: EpochOf,
+    /** perf_analyzer's service_kind and endpoint ("openai", "v1/chat/completions" for an OpenAI capture). */
+    private readonly kind: { serviceKind: string; endpoint: string } = { serviceKind: 'triton', endpoint: '' },
   ) {
     this.out = new CheckedFile(file);
     this.out.write('{"experiments":[');
@@ -113,7 +115,7 @@ export class ExportWriter implements CaptureSink {
       this.out.write(`],"window_boundaries":[]}`);
       this.inExperiment = false;
     }
-    this.out.write(`],"version":${JSON.stringify(`palens ${VERSION}`)},"service_kind":"triton","endpoint":""}`);
+    this.out.write(`],"version":${JSON.stringify(`palens ${VERSION}`)},"service_kind":${JSON.stringify(this.kind.serviceKind)},"endpoint":${JSON.stringify(this.kind.endpoint)}}`);
     this.out.close();
   }
 

@@ -28,6 +28,8 @@ export interface CaptureRecord extends RequestRecord {
   requestInputs: Record<string, string | number | boolean>;
   /** Per response, its outputs as text (output name → text; {} for an empty response). */
   responseOutputs: Record<string, string>[];
+  /** What the transport adds for the sidecar (OpenAI: token counts per response and usage), or null. */
+  extras: Record<string, unknown> | null;
 }
 
 /** A request written to the connection (or about to be), before anything is known of its end. */

@@ -97,7 +97,7 @@ export class OpenAIClient {
    * POSTs `body` to `path` and reads the answer as an event stream. The request is written by
    * node:http in the next tick; the caller stamps its send right after this returns.
    */
-  stream(path: string, body: Buffer, h: StreamHandler): OpenStream {
+  stream(path: string, body: Buffer, h: StreamHandler, headers: Record<string, string> = {}): OpenStream {
     let finished = false;
     const end = (o: StreamOutcome): void => {
       if (finished) return;
@@ -117,7 +117,7 @@ export class OpenAIClient {
       if (chunk.finishReason !== null) finishSeen = true;
       h.event(ev, chunk);
     });
-    const req = http.request(new URL(path, this.base), { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': body.length } });
+    const req = http.request(new URL(path, this.base), { method: 'POST', agent: this.agent, headers: { ...this.headers, ...headers, 'content-length': body.length } });
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       const type = String(res.headers['content-type'] ?? '');

@@ -7,7 +7,9 @@
  */
 import { UsageError } from '../../errors.js';
 
-export type Endpoint = 'chat' | 'completions';
+import type { Endpoint } from './apis.js';
+
+export type { Endpoint };
 
 /** Paths relative to the base URL, as perf_analyzer's export names them in `endpoint`. */
 export const ENDPOINT_PATH: Record<Endpoint, string> = { chat: 'v1/chat/completions', completions: 'v1/completions' };

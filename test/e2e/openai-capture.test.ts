@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnCli } from '../helpers/cli.js';
+import { fixture } from '../helpers/paths.js';
+import { expectSchema } from '../helpers/schemas.js';
+import { readSidecarLines } from '../helpers/sidecar.js';
+
+const python = spawnSync('python3', ['--version']).status === 0;
+
+interface TruthLine {
+  id: string;
+  index: number;
+  tokens: number;
+  text: string;
+  complete_ns: number;
+}
+
+/** The content text of an export response's raw SSE text (chat deltas or completion text). */
+function contentOf(raw: string): string {
+  let text = '';
+  for (const line of raw.split(/\r\n|\r|\n/)) {
+    if (!line.startsWith('data:')) continue;
+    const data = line.slice(5).trim();
+    if (data === '[DONE]' || data === '') continue;
+    const e = JSON.parse(data) as { choices?: { text?: string; delta?: { content?: string } }[] };
+    for (const c of e.choices ?? []) text += c.text ?? c.delta?.content ?? '';
+  }
+  return text;
+}
+
+// An OpenAI-compatible server written apart from palens, in Python, with adversarial but legal
+// framing (test/fixtures/openai-adversarial/server.py): palens must see every token exactly once.
+(python ? describe : describe.skip)('palens capture --api openai against an independent server with adversarial SSE framing', () => {
+  let dir: string;
+  let server: ChildProcess;
+  let url: string;
+  let truthFile: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'palens-openai-'));
+    const portFile = join(dir, 'port');
+    truthFile = join(dir, 'truth.jsonl');
+    server = spawn('python3', [fixture('openai-adversarial', 'server.py'), portFile, truthFile, '--gap-ms', '2'], { stdio: 'inherit' });
+    for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
+    url = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+  });
+  afterAll(async () => {
+    server.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test.each([['chat'], ['completions']])('--endpoint %s: every request ok, every token once, analyze reads it', async (endpoint) => {
+    const out = join(dir, `${endpoint}.json`);
+    // Request ids start again in every capture: only this run's truth lines count.
+    const before = existsSync(truthFile) ? readFileSync(truthFile, 'utf8').split('\n').filter(Boolean).length : 0;
+    const res = await spawnCli(['capture', '--api', 'openai', '-u', url, '-m', 'adversarial-model', '--endpoint', endpoint, '--max-tokens', '40', '--concurrency', '4', '--request-count', '24', '--prompt-words', '60', '-f', out]);
+    expect(res.stderr).toContain('24 requests, 24 ok');
+    expect(res.code).toBe(0);
+
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.service_kind).toBe('openai');
+    expect(doc.endpoint).toBe(endpoint === 'chat' ? 'v1/chat/completions' : 'v1/completions');
+    const requests = doc.experiments[0].requests as { request_inputs: { payload: string }; response_outputs: { response: string }[]; response_timestamps: number[] }[];
+    expect(requests).toHaveLength(24);
+
+    const sidecar = readSidecarLines(out);
+    for (const l of sidecar.lines) expectSchema('sidecar', l);
+    expectSchema('profile-export', doc);
+    const truth = readFileSync(truthFile, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(before)
+      .map((l) => JSON.parse(l) as TruthLine);
+    const measured = sidecar.experiments[0]!.requests;
+    expect(measured).toHaveLength(24);
+    for (const [i, r] of requests.entries()) {
+      const line = measured[i];
+      expect(line.status).toBe('ok');
+      const mine = truth.filter((t) => t.id === line.id).sort((a, b) => a.index - b.index);
+      // Every token once: the text palens kept is the server's text, and the tokens it attributed per
+      // response are the server's tokens per event, in order, summing to usage.completion_tokens.
+      expect(r.response_outputs.map((o) => contentOf(o.response)).join('')).toBe(mine.map((t) => t.text).join(''));
+      expect(line.tokens.source).toBe('usage');
+      expect(line.tokens.per_response.filter((n: number) => n > 0)).toEqual(mine.map((t) => t.tokens));
+      expect(line.tokens.output).toBe(40);
+      expect(line.tokens.usage_completion_tokens).toBe(40);
+      expect(line.tokens.usage_prompt_tokens).toBeGreaterThanOrEqual(60);
+      expect(line.tokens.per_response).toHaveLength(r.response_outputs.length);
+      expect(JSON.parse(r.request_inputs.payload)).toMatchObject({ model: 'adversarial-model', stream: true, max_tokens: 40, stream_options: { include_usage: true } });
+    }
+    // Some events did come split across reads (the framing reached palens as meant).
+    expect(measured.some((l: { tokens: { split_events: number } }) => l.tokens.split_events > 0)).toBe(true);
+
+    const analyzed = await spawnCli(['analyze', out, '-f', 'json']);
+    expect(analyzed.code).toBe(0);
+    const a = JSON.parse(analyzed.stdout);
+    expect(a.experiments[0].requests).toMatchObject({ total: 24 });
+  });
+});
+
+describe('palens capture --mock --api openai', () => {
+  test('round trip: export and sidecar valid, usage per request, tokens per response from continuous usage', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'palens-openai-mock-'));
+    try {
+      const out = join(dir, 'x.json');
+      const res = await spawnCli(['capture', '--mock', '--api', 'openai', '--usage', 'continuous', '--tokens-per-chunk', '1-3', '--max-tokens', '12', '--concurrency', '2', '--request-count', '6', '--prompt-words', '20', '-f', out]);
+      expect(res.stderr).toContain('6 requests, 6 ok');
+      const doc = JSON.parse(readFileSync(out, 'utf8'));
+      expectSchema('profile-export', doc);
+      const sidecar = readSidecarLines(out);
+      for (const l of sidecar.lines) expectSchema('sidecar', l);
+      expect(sidecar.header.config).toMatchObject({ api: 'openai', endpoint: 'chat', usage: 'continuous' });
+      for (const l of sidecar.experiments[0]!.requests) {
+        expect(l.tokens).toMatchObject({ source: 'usage', output: 12, usage_completion_tokens: 12, usage_prompt_tokens: 20 });
+        // The role chunk, the finish chunk, the usage chunk and [DONE] carry no token.
+        expect(l.tokens.per_response[0]).toBe(0);
+        expect(l.tokens.per_response.slice(-3)).toEqual([0, 0, 0]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a model the server does not have: an error naming the ones it has', async () => {
+    const res = await spawnCli(['capture', '--mock', '--api', 'openai', '-m', 'gpt-nope', '--request-count', '1', '--prompt-words', '5', '-f', join(tmpdir(), 'palens-never.json')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("model 'gpt-nope' is not served here; the server has: palens-mock");
+  });
+
+  test('Triton-only options with --api openai are refused, every one at once', async () => {
+    const res = await spawnCli(['capture', '--mock', '--api', 'openai', '--input-data', 'x.json', '--extra-input', 'a:b', '--request-count', '1', '-f', join(tmpdir(), 'palens-never.json')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--input-data is for');
+    expect(res.stderr).toContain('--extra-input is for');
+  });
+});

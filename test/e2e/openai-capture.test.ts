@@ -107,13 +107,15 @@ describe('palens capture --mock --api openai', () => {
     const dir = await mkdtemp(join(tmpdir(), 'palens-openai-mock-'));
     try {
       const out = join(dir, 'x.json');
-      const res = await spawnCli(['capture', '--mock', '--api', 'openai', '--usage', 'continuous', '--tokens-per-chunk', '1-3', '--max-tokens', '12', '--concurrency', '2', '--request-count', '6', '--prompt-words', '20', '-f', out]);
+      const res = await spawnCli(['capture', '--mock', '--api', 'openai', '--usage', 'continuous', '--tokens-per-chunk', '1-3', '--max-tokens', '12', '--concurrency', '2', '--request-count', '6', '--prompt-words', '20', '--header', 'X-Api-Key: $SECRET', '-f', out], { SECRET: 'top-secret-value' });
       expect(res.stderr).toContain('6 requests, 6 ok');
+      // A header's value goes to the server only.
+      for (const text of [res.stdout, res.stderr, readFileSync(out, 'utf8'), readFileSync(`${out}.palens.jsonl`, 'utf8')]) expect(text).not.toContain('top-secret-value');
       const doc = JSON.parse(readFileSync(out, 'utf8'));
       expectSchema('profile-export', doc);
       const sidecar = readSidecarLines(out);
       for (const l of sidecar.lines) expectSchema('sidecar', l);
-      expect(sidecar.header.config).toMatchObject({ api: 'openai', endpoint: 'chat', usage: 'continuous' });
+      expect(sidecar.header.config).toMatchObject({ api: 'openai', endpoint: 'chat', usage: 'continuous', headers: ['X-Api-Key'] });
       for (const l of sidecar.experiments[0]!.requests) {
         expect(l.tokens).toMatchObject({ source: 'usage', output: 12, usage_completion_tokens: 12, usage_prompt_tokens: 20 });
         // The role chunk, the finish chunk, the usage chunk and [DONE] carry no token.

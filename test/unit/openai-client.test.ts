@@ -136,8 +136,8 @@ describe('request bodies and options', () => {
   });
 
   test('headers: values from the environment, never in messages', () => {
-    expect(parseHeaders(['Authorization: Bearer $KEY', 'X-A:b'], { KEY: 'secret' })).toEqual({ Authorization: 'Bearer $KEY', 'X-A': 'b' });
-    expect(parseHeaders(['Authorization: $KEY'], { KEY: 'secret' })).toEqual({ Authorization: 'secret' });
+    expect(parseHeaders(['Authorization: Bearer $KEY', 'X-A:b'], { KEY: 'secret' })).toEqual({ Authorization: 'Bearer secret', 'X-A': 'b' });
+    expect(parseHeaders(['Authorization: env:KEY', 'X-B: ${KEY}-x'], { KEY: 'secret' })).toEqual({ Authorization: 'secret', 'X-B': 'secret-x' });
     expect(() => parseHeaders(['Authorization: $MISSING'], {})).toThrow(/the environment has no MISSING/);
     expect(() => parseHeaders(['bad header'], {})).toThrow(/expected NAME:VALUE/);
     try {

@@ -52,8 +52,9 @@ export function parseExtraBody(text: string | undefined): Record<string, unknown
 }
 
 /**
- * --header 'K: V' (or K:V). A value of the form `$NAME` or `env:NAME` is read from the environment,
- * so a key need not appear on the command line. Values are never printed or written.
+ * --header 'K: V' (or K:V). `$NAME` or `${NAME}` in the value (single-quoted, so the shell left it),
+ * or a whole value `env:NAME`, is read from the environment, so a key need not appear on the command
+ * line. Values are never printed or written.
  */
 export function parseHeaders(specs: readonly string[], env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -63,12 +64,13 @@ export function parseHeaders(specs: readonly string[], env: Record<string, strin
     const name = spec.slice(0, at).trim();
     let value = spec.slice(at + 1).trim();
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header: '${name}' is not a header name`);
-    const ref = /^(?:\$|env:)([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
-    if (ref !== null) {
-      const v = env[ref[1]!];
-      if (v === undefined) throw new UsageError(`--header ${name}: the environment has no ${ref[1]}`);
-      value = v;
-    }
+    const whole = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+    const read = (v: string): string => {
+      const got = env[v];
+      if (got === undefined) throw new UsageError(`--header ${name}: the environment has no ${v}`);
+      return got;
+    };
+    value = whole !== null ? read(whole[1]!) : value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => read((a ?? b)!));
     out[name] = value;
   }
   return out;

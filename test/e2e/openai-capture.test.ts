@@ -16,7 +16,7 @@ interface TruthLine {
   index: number;
   tokens: number;
   text: string;
-  complete_ns: number;
+  complete_ns: string;
 }
 
 /** The content text of an export response's raw SSE text (chat deltas or completion text). */

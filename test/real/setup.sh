@@ -62,3 +62,23 @@ SH
 chmod +x "$root/perf_analyzer.sh"
 "$root/perf_analyzer.sh" --version >/dev/null 2>&1 || "$root/perf_analyzer.sh" 2>&1 | head -1
 echo "perf_analyzer: $root/perf_analyzer.sh"
+
+# ---------------------------------------------------------------------------------------------------
+# OpenAI-compatible servers (test/real/openai.test.ts; the openai helper's section), in their own venv
+# .cache/real/openai-venv:
+# - llama.cpp's server through llama-cpp-python[server] (builds llama.cpp from source with cmake: slow on
+#   2 cores, ~40 min; GGML_NATIVE=OFF so the build runs on any x86-64), with gguf and numpy for
+#   test/real/tiny_gguf.py, which writes the tiny random-weight model it serves (nothing downloaded);
+# - GuideLLM's mock-server: from .cache/real/peers-guidellm-venv when the peers' GuideLLM is installed
+#   there (one install for both), else guidellm into openai-venv.
+if [ ! -x "$root/openai-venv/bin/python" ]; then
+  python3 -m venv "$root/openai-venv"
+fi
+if ! "$root/openai-venv/bin/python" -c 'import llama_cpp.server, gguf, numpy' 2>/dev/null; then
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+    "$root/openai-venv/bin/pip" install -q 'llama-cpp-python[server]' gguf numpy 2>&1 | grep -v '^WARNING: Location' || true
+fi
+if [ ! -x "$root/peers-guidellm-venv/bin/guidellm" ] && [ ! -x "$root/openai-venv/bin/guidellm" ]; then
+  "$root/openai-venv/bin/pip" install -q guidellm 2>&1 | grep -v '^WARNING: Location' || true
+fi
+echo "llama.cpp server: $root/openai-venv/bin/python -m llama_cpp.server --model MODEL.gguf (model: $root/openai-venv/bin/python test/real/tiny_gguf.py MODEL.gguf)"

@@ -1,0 +1,163 @@
+/**
+ * bench/openai: the OpenAI driver beside the gRPC driver, and its stamps against an independent
+ * server's writes.
+ *
+ *   npm run build && node dist/bench/openai.js
+ *
+ * 1. Same machine, same run, same latency law (20 ms + 50 µs/word, then 10 ms per token, no jitter),
+ *    one token per event: palens capture over gRPC against `palens mock`, and over HTTP/SSE against
+ *    `palens mock --api openai`, each mock in its own process logging when every response/event left.
+ *    Client CPU per response (gRPC) or per event (SSE, all events: role, content, finish, usage, [DONE]),
+ *    and the stamp errors measured as bench/driver does, on each side's own clock (no offset enters):
+ *      TTFT error = (first content stamped − sent) − (first content emitted − request arrived);
+ *      gap error  = (content k stamped − content k−1 stamped) − (emitted k − emitted k−1).
+ * 2. The independent Python server with adversarial framing (test/fixtures/openai-adversarial), 2–3
+ *    tokens per event, events split mid-JSON across writes with a pause, two events per write: for
+ *    every content event, palens's stamp minus the time the server's write that completed it returned
+ *    (both ns since the epoch: time.time_ns() there, palens's anchored clock here).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { cpuTimed, exportSeen, percentile } from './clients-common.js';
+import { mockProcess } from '../test/helpers/mock-process.js';
+import { repoPath } from '../test/helpers/paths.js';
+import { readSidecarLines } from '../test/helpers/sidecar.js';
+
+const bin = repoPath('dist', 'src', 'cli', 'bin.js');
+const out = repoPath('bench', 'out', 'openai');
+await mkdir(out, { recursive: true });
+
+interface Truth {
+  id: string;
+  index: number;
+  /** Content (a token) or not (role, finish, usage, [DONE]; Triton's empty finals). */
+  content: boolean;
+  emitted: bigint;
+  arrived: bigint;
+}
+
+function readTruth(file: string): Map<string, Truth[]> {
+  const by = new Map<string, Truth[]>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const t = JSON.parse(line) as { id: string; index: number; kind?: string; empty?: boolean; emitted_epoch_ns: string; arrived_epoch_ns: string };
+    const e: Truth = { id: t.id, index: t.index, content: t.kind === undefined ? t.empty !== true : t.kind === 'content', emitted: BigInt(t.emitted_epoch_ns), arrived: BigInt(t.arrived_epoch_ns) };
+    if (!by.has(e.id)) by.set(e.id, []);
+    by.get(e.id)!.push(e);
+  }
+  for (const l of by.values()) l.sort((a, b) => a.index - b.index);
+  return by;
+}
+
+interface Row {
+  api: string;
+  streams: number;
+  requests: number;
+  responses: number;
+  tokens: number;
+  cpuUsPerResponse: number;
+  responsesPerSecond: number;
+  ttft: [number, number];
+  gap: [number, number];
+}
+
+async function driverRun(api: 'triton' | 'openai', streams: number, tokens: number, perStream: number): Promise<Row> {
+  const tag = `${api}-${streams}`;
+  const truthLog = join(out, `truth-${tag}.jsonl`);
+  const file = join(out, `capture-${tag}.json`);
+  await rm(truthLog, { force: true });
+  const mock = await mockProcess([...(api === 'openai' ? ['--api', 'openai'] : []), '--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog]);
+  let t: { wall: number; cpu: number };
+  try {
+    const model = api === 'openai' ? ['--api', 'openai', '-m', 'palens-mock'] : ['-m', 'vllm'];
+    t = cpuTimed([process.execPath, bin, 'capture', '-u', mock.target, ...model, '--concurrency', String(streams), '--request-count', String(streams * perStream), '--warmup', String(streams), '--prompt-words', '32', '--max-tokens', String(tokens), '-f', file]);
+  } finally {
+    await mock.stop();
+  }
+  const side = readSidecarLines(file);
+  const ids = side.experiments[0]!.requests.map((q: { id: string }) => q.id);
+  const all = await exportSeen(file, false);
+  const content = await exportSeen(file, true);
+  const truth = readTruth(truthLog);
+  const ttft: number[] = [];
+  const gap: number[] = [];
+  let responses = 0;
+  let tokensSeen = 0;
+  for (const q of content) {
+    responses += all[q.index]!.stampsNs.length;
+    tokensSeen += q.stampsNs.length;
+    const mine = (truth.get(ids[q.index]!) ?? []).filter((e) => e.content);
+    const n = Math.min(mine.length, q.stampsNs.length);
+    if (n === 0) continue;
+    ttft.push(Math.abs(Number(q.stampsNs[0]! - q.sendNs - (mine[0]!.emitted - mine[0]!.arrived))));
+    for (let k = 1; k < n; k++) gap.push(Math.abs(Number(q.stampsNs[k]! - q.stampsNs[k - 1]! - (mine[k]!.emitted - mine[k - 1]!.emitted))));
+  }
+  ttft.sort((a, b) => a - b);
+  gap.sort((a, b) => a - b);
+  // CPU of the whole capture process (start-up included) over every response or event it read, warm-ups too.
+  const read = responses * (1 + 1 / perStream);
+  return {
+    api: api === 'openai' ? 'OpenAI SSE (per event)' : 'Triton gRPC (per response)',
+    streams,
+    requests: content.length,
+    responses,
+    tokens: tokensSeen,
+    cpuUsPerResponse: (t.cpu * 1e6) / read,
+    responsesPerSecond: read / t.wall,
+    ttft: [percentile(ttft, 50), percentile(ttft, 99)],
+    gap: [percentile(gap, 50), percentile(gap, 99)],
+  };
+}
+
+async function adversarial(endpoint: string): Promise<{ events: number; err: number[]; split: number }> {
+  const portFile = join(out, 'adv.port');
+  const truthFile = join(out, `adv-truth-${endpoint}.jsonl`);
+  await rm(portFile, { force: true });
+  await rm(truthFile, { force: true });
+  const server: ChildProcess = spawn('python3', [repoPath('test', 'fixtures', 'openai-adversarial', 'server.py'), portFile, truthFile, '--gap-ms', '3'], { stdio: 'inherit' });
+  try {
+    for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+    const file = join(out, `adv-${endpoint}.json`);
+    cpuTimed([process.execPath, bin, 'capture', '--api', 'openai', '-u', url, '-m', 'adversarial-model', '--endpoint', endpoint, '--max-tokens', '40', '--concurrency', '4', '--request-count', '24', '--prompt-words', '60', '-f', file]);
+    const side = readSidecarLines(file);
+    const ids = side.experiments[0]!.requests.map((q: { id: string }) => q.id);
+    const split = side.experiments[0]!.requests.reduce((n: number, q: { tokens: { split_events: number } }) => n + q.tokens.split_events, 0);
+    const truth = new Map<string, bigint[]>();
+    for (const line of readFileSync(truthFile, 'utf8').trim().split('\n')) {
+      const t = JSON.parse(line) as { id: string; index: number; complete_ns: string };
+      if (!truth.has(t.id)) truth.set(t.id, []);
+      truth.get(t.id)![t.index] = BigInt(t.complete_ns);
+    }
+    const err: number[] = [];
+    for (const q of await exportSeen(file, true)) {
+      const writes = truth.get(ids[q.index]!) ?? [];
+      for (let k = 0; k < Math.min(writes.length, q.stampsNs.length); k++) err.push(Number(q.stampsNs[k]! - writes[k]!));
+    }
+    err.sort((a, b) => a - b);
+    return { events: err.length, err, split };
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+const us = (ns: number): string => (ns / 1e3).toFixed(0);
+console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
+console.log('| driver | streams | requests | responses or events | client CPU per response/event (µs) | responses/s | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const streams of [1, 32]) {
+  for (const api of ['triton', 'openai'] as const) {
+    const r = await driverRun(api, streams, 50, streams === 1 ? 10 : 2);
+    console.log(`| ${r.api} | ${r.streams} | ${r.requests} | ${r.responses} | ${r.cpuUsPerResponse.toFixed(1)} | ${r.responsesPerSecond.toFixed(0)} | ${us(r.ttft[0])} / ${us(r.ttft[1])} | ${us(r.gap[0])} / ${us(r.gap[1])} |`);
+  }
+}
+console.log('\nAdversarial independent server (Python, 2–3 tokens per event, split and merged writes), 4 streams × 24 requests × 40 tokens:');
+console.log('| endpoint | content events | split events | stamp − server write p50 / p99 / max (µs) | min (µs) |');
+console.log('|---|---:|---:|---:|---:|');
+for (const endpoint of ['chat', 'completions']) {
+  const a = await adversarial(endpoint);
+  console.log(`| ${endpoint} | ${a.events} | ${a.split} | ${us(percentile(a.err, 50))} / ${us(percentile(a.err, 99))} / ${us(a.err.at(-1)!)} | ${us(a.err[0]!)} |`);
+}

@@ -31,31 +31,53 @@ export class SseEvent {
   completeNs = 0;
   /** Number of reads the event's bytes arrived in (1 when it came whole). */
   reads = 0;
-  /** @internal */ dataBuf: Buffer = Buffer.allocUnsafe(0);
-  /** @internal */ dataLen = 0;
-  /** @internal */ rawBuf: Buffer = Buffer.allocUnsafe(0);
-  /** @internal */ rawLen = 0;
+  /** @internal */ readonly dataBytes = new ByteBuf(1024);
+  /** @internal */ readonly rawBytes = new ByteBuf(1024);
 
   /** The event's data: its `data:` values joined by LF (UTF-8 decoded once, here). */
   data(): string {
-    return this.dataBuf.toString('utf8', 0, this.dataLen);
-  }
-
-  /** Byte length of the data. */
-  get dataBytes(): number {
-    return this.dataLen;
+    return this.dataBytes.buf.toString('utf8', 0, this.dataBytes.len);
   }
 
   /** True when the data is exactly `s` (ASCII), without decoding it. */
   dataIs(s: string): boolean {
-    if (this.dataLen !== s.length) return false;
-    for (let i = 0; i < s.length; i++) if (this.dataBuf[i] !== s.charCodeAt(i)) return false;
+    const d = this.dataBytes;
+    if (d.len !== s.length) return false;
+    for (let i = 0; i < s.length; i++) if (d.buf[i] !== s.charCodeAt(i)) return false;
     return true;
   }
 
   /** The raw bytes of the event as they came on the wire: comment lines inside it, fields, and the blank line ending it. */
   raw(): Buffer {
-    return this.rawBuf.subarray(0, this.rawLen);
+    return this.rawBytes.buf.subarray(0, this.rawBytes.len);
+  }
+}
+
+/** A growable byte buffer, reused: appends copy, growth doubles (no allocation per byte or per line). */
+class ByteBuf {
+  buf: Buffer;
+  len = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  append(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.len + n > this.buf.length) this.grow(this.len + n);
+    this.buf.set(src.subarray(from, to), this.len);
+    this.len += n;
+  }
+
+  push(b: number): void {
+    if (this.len === this.buf.length) this.grow(this.len + 1);
+    this.buf[this.len++] = b;
+  }
+
+  private grow(need: number): void {
+    const g = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need, 64));
+    this.buf.copy(g, 0, 0, this.len);
+    this.buf = g;
   }
 }
 
@@ -79,8 +101,7 @@ export class SseReader {
   readonly stats: SseStats = { reads: 0, bytes: 0, events: 0, comments: 0, splitEvents: 0, maxEventsPerRead: 0 };
   private readonly ev = new SseEvent();
   /** The current line's bytes, when it started in an earlier read (else it is read in place). */
-  private line: Buffer = Buffer.allocUnsafe(256);
-  private lineLen = 0;
+  private readonly line = new ByteBuf(256);
   /** Whether the current line started in an earlier read (its bytes are in `line`). */
   private lineCarried = false;
   /** The previous byte was a CR ending a line: a LF right after it belongs to it. */
@@ -98,8 +119,6 @@ export class SseReader {
 
   constructor(onEvent: SseHandler) {
     this.onEvent = onEvent;
-    this.ev.dataBuf = Buffer.allocUnsafe(1024);
-    this.ev.rawBuf = Buffer.allocUnsafe(1024);
   }
 
   /** Reads one chunk of the body, stamped `stampNs` when it reached JS. */
@@ -113,7 +132,7 @@ export class SseReader {
     let eventsThisRead = 0;
     // Start of the current line within this chunk (when it was not carried).
     let lineStart = i;
-    if (!this.lineCarried && this.lineLen === 0) this.lineStartNs = stampNs;
+    if (!this.lineCarried && this.line.len === 0) this.lineStartNs = stampNs;
     for (; i < n; i++) {
       const b = chunk[i]!;
       if (b !== LF && b !== CR) {
@@ -137,9 +156,9 @@ export class SseReader {
       let to: number;
       if (this.lineCarried) {
         this.appendLine(chunk, lineStart, i);
-        lineBuf = this.line;
+        lineBuf = this.line.buf;
         from = 0;
-        to = this.lineLen;
+        to = this.line.len;
       } else {
         lineBuf = chunk;
         from = lineStart;
@@ -161,7 +180,7 @@ export class SseReader {
         this.field(lineBuf, from, to);
       }
       this.lineCarried = false;
-      this.lineLen = 0;
+      this.line.len = 0;
       lineStart = i + 1;
       this.lineStartNs = stampNs;
     }
@@ -169,7 +188,7 @@ export class SseReader {
     if (lineStart < n) {
       if (!this.lineCarried) {
         this.lineCarried = true;
-        this.lineLen = 0;
+        this.line.len = 0;
       }
       this.appendLine(chunk, lineStart, n);
     }
@@ -178,7 +197,7 @@ export class SseReader {
 
   /** Whether bytes of an unfinished event are held (the body ended mid-event when this is true at its end). */
   get pending(): boolean {
-    return this.eventStarted || this.lineLen > 0 || this.ev.rawLen > 0;
+    return this.eventStarted || this.line.len > 0 || this.ev.rawBytes.len > 0;
   }
 
   /** A byte-order mark at the very start of the stream is not part of it (only when the first read holds all three bytes). */
@@ -206,8 +225,8 @@ export class SseReader {
     const nameLen = colon - from;
     if (nameLen === 4 && buf[from] === 0x64 && buf[from + 1] === 0x61 && buf[from + 2] === 0x74 && buf[from + 3] === 0x61) {
       // data
-      this.appendData(buf, v, to);
-      this.appendDataByte(LF);
+      ev.dataBytes.append(buf, v, to);
+      ev.dataBytes.push(LF);
     } else if (nameLen === 5 && isName(buf, from, 'event')) {
       ev.type = Buffer.from(buf.buffer, buf.byteOffset + v, to - v).toString('utf8');
     } else if (nameLen === 2 && buf[from] === 0x69 && buf[from + 1] === 0x64) {
@@ -224,9 +243,9 @@ export class SseReader {
   /** Ends the current event; returns whether one was delivered (events without data are not, per the standard). */
   private dispatch(stampNs: number): boolean {
     const ev = this.ev;
-    const had = this.eventStarted && ev.dataLen > 0;
+    const had = this.eventStarted && ev.dataBytes.len > 0;
     if (had) {
-      ev.dataLen--; // the LF after the last data line
+      ev.dataBytes.len--; // the LF after the last data line
       ev.completeNs = stampNs;
       ev.reads = this.stats.reads - this.eventFirstRead + 1;
       this.stats.events++;
@@ -234,51 +253,23 @@ export class SseReader {
       this.onEvent(ev);
     }
     ev.type = 'message';
-    ev.dataLen = 0;
-    ev.rawLen = 0;
+    ev.dataBytes.len = 0;
+    ev.rawBytes.len = 0;
     this.eventStarted = false;
     return had;
   }
 
   private appendLine(src: Uint8Array, from: number, to: number): void {
-    if (this.lineLen === 0) this.lineFirstRead = this.stats.reads;
-    const len = to - from;
-    if (this.lineLen + len > this.line.length) this.line = grow(this.line, this.lineLen, this.lineLen + len);
-    this.line.set(src.subarray(from, to), this.lineLen);
-    this.lineLen += len;
+    if (this.line.len === 0) this.lineFirstRead = this.stats.reads;
+    this.line.append(src, from, to);
   }
 
   private appendRaw(src: Uint8Array, from: number, to: number): void {
-    const ev = this.ev;
-    const len = to - from;
-    if (ev.rawLen + len > ev.rawBuf.length) ev.rawBuf = grow(ev.rawBuf, ev.rawLen, ev.rawLen + len);
-    ev.rawBuf.set(src.subarray(from, to), ev.rawLen);
-    ev.rawLen += len;
-  }
-
-  private appendData(src: Uint8Array, from: number, to: number): void {
-    const ev = this.ev;
-    const len = to - from;
-    if (ev.dataLen + len + 1 > ev.dataBuf.length) ev.dataBuf = grow(ev.dataBuf, ev.dataLen, ev.dataLen + len + 1);
-    ev.dataBuf.set(src.subarray(from, to), ev.dataLen);
-    ev.dataLen += len;
-  }
-
-  private appendDataByte(b: number): void {
-    const ev = this.ev;
-    if (ev.dataLen + 1 > ev.dataBuf.length) ev.dataBuf = grow(ev.dataBuf, ev.dataLen, ev.dataLen + 1);
-    ev.dataBuf[ev.dataLen++] = b;
+    this.ev.rawBytes.append(src, from, to);
   }
 }
 
 function isName(buf: Uint8Array, from: number, name: string): boolean {
   for (let k = 0; k < name.length; k++) if (buf[from + k] !== name.charCodeAt(k)) return false;
   return true;
-}
-
-/** A buffer of at least `need` bytes (doubling), holding the first `used` bytes of `b`. */
-function grow(b: Buffer, used: number, need: number): Buffer {
-  const g = Buffer.allocUnsafe(Math.max(b.length * 2, need, 64));
-  b.copy(g, 0, 0, used);
-  return g;
 }

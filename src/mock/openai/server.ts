@@ -10,11 +10,11 @@
  * It shares no code with the driver's OpenAI client: its HTTP is mock/openai/http.ts on node:net,
  * its events are written here as text; only the latency law and the scheduler are the gRPC mock's.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { type Clock, MonotonicClock } from '../../records/clock.js';
 import { seeded } from '../../records/random.js';
 import { type LatencyLaw, LatencyModel } from '../latency.js';
 import { PreciseScheduler, type Scheduled } from '../scheduler.js';
+import { TruthLogFile } from '../truth-log.js';
 import { type HttpExchange, type HttpRequest, listenHttp } from './http.js';
 
 export interface OpenAIMockFaults {
@@ -95,7 +95,6 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
   const models = o.models ?? ['palens-mock'];
   const countTokens = o.countTokens ?? ((t: string) => t.split(/\s+/).filter(Boolean).length);
   const truth: OpenAITruthEntry[] = [];
-  const log: WriteStream | null = o.truthLog ? createWriteStream(o.truthLog) : null;
   const scheduler = new PreciseScheduler(clock);
   let active = 0;
   let serial = 0;
@@ -103,22 +102,10 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
   let dropped = false;
   let dropAll = (): void => undefined;
 
-  // Truth lines are written in batches off the emission path (as the gRPC mock does).
-  let unlogged = 0;
-  let flushTimer: NodeJS.Timeout | null = null;
-  const flushLog = (): void => {
-    flushTimer = null;
-    if (log === null || unlogged === truth.length) return;
-    const lines: string[] = [];
-    for (; unlogged < truth.length; unlogged++) {
-      const e = truth[unlogged]!;
-      lines.push(JSON.stringify({ ...e, emitted_epoch_ns: clock.epochNs(e.emittedNs), arrived_epoch_ns: clock.epochNs(e.arrivedNs) }) + '\n');
-    }
-    log.write(lines.join(''));
-  };
+  const truthFile = new TruthLogFile(o.truthLog, truth, clock);
   const record = (e: Omit<OpenAITruthEntry, 'emittedNs'>): void => {
     truth.push({ ...e, emittedNs: clock.nowNs() });
-    if (log !== null && flushTimer === null) flushTimer = setTimeout(flushLog, 100);
+    truthFile.added();
   };
 
   const json = (ex: HttpExchange, status: number, reason: string, body: unknown): void => ex.send(status, reason, 'application/json', JSON.stringify(body));
@@ -254,9 +241,7 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
     async close() {
       scheduler.stop();
       await listener.close();
-      if (flushTimer !== null) clearTimeout(flushTimer);
-      flushLog();
-      if (log !== null) await new Promise<void>((resolve) => log.end(resolve));
+      await truthFile.close();
     },
   };
 }

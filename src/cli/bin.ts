@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { run } from './main.js';
 
-// SIGINT/SIGTERM ask a capture to stop and write what it has; a second one ends the process.
+// SIGINT/SIGTERM/SIGHUP ask a capture to stop and write what it has; a second one ends the process
+// (a capture closes its files on the way out: driver/capture.ts).
 const controller = new AbortController();
 const stop = (): void => {
   if (controller.signal.aborted) process.exit(130);
@@ -9,6 +10,7 @@ const stop = (): void => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+process.on('SIGHUP', stop);
 
 const code = await run(process.argv.slice(2), {
   stdout: process.stdout,
@@ -22,3 +24,4 @@ process.exitCode = code;
 // Nothing else should keep the process alive once a command has returned.
 process.off('SIGINT', stop);
 process.off('SIGTERM', stop);
+process.off('SIGHUP', stop);

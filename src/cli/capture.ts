@@ -277,6 +277,8 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   const chalk = makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY));
   const live = new LiveAnalysis({ percentiles: DEFAULT_PERCENTILES, keepEmptyResponses: false });
   const bar = await progressBar(io, 1);
+  const stopping = (): void => void io.stderr.write(`palens: stopping: waiting up to ${String(raw.grace ?? 5000)} ms for the requests in flight (interrupt again to exit at once)\n`);
+  io.signal?.addEventListener('abort', stopping, { once: true });
   let res: CaptureResult;
   let clock: Clock | null = null;
   try {
@@ -301,6 +303,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
     });
   } finally {
     bar.stop();
+    io.signal?.removeEventListener('abort', stopping);
   }
   describeResult(res, io);
   const c = clock as Clock | null;

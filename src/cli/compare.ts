@@ -4,7 +4,7 @@ import { type ComparedMetric, compareSides, type GroupComparison, RESERVOIR } fr
 import { CompareSink } from '../compare/sink.js';
 import type { Statistic } from '../compare/bootstrap.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
-import { hasSidecar, readSidecarLengths } from '../export/sidecar.js';
+import { hasSidecar, joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
 import { readExport } from '../export/reader.js';
 import { tokenizerFor } from '../pipeline/sweep-job.js';
 import { type LengthBy, measure } from '../sweep/length.js';
@@ -18,12 +18,13 @@ async function readSide(label: string, arg: string, sweep: boolean, by: LengthBy
   if (!sweep && files.length !== 1) throw new UsageError(`${label}: ${files.length} files; without --sweep each side is one export`);
   const counter = by === 'tokens' && tokenizer !== null ? await tokenizerFor(tokenizer) : null;
   for (const file of files) {
+    const sidecar = await readSidecar(file);
     if (sweep) {
-      const meta = by === 'meta' ? await readSidecarLengths(file) : null;
+      const meta = by === 'meta' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
       const m = measure(by!, { bucket, meta, ...(counter === null ? {} : { countTokens: (t: string) => counter.count(t) }) });
       sink.groupBy((r) => m.of(r));
     }
-    await readExport(file, sink, { failFast: true });
+    await readExport(file, joinStatuses(sidecar, sink), { failFast: true });
   }
   return files;
 }

@@ -251,7 +251,8 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
   shared.timing.start();
   try {
     for (const [index, level] of cfg.levels.entries()) {
-      if (stop.interrupted || stop.reason !== null) break;
+      // The first level always opens, so that even an export interrupted at once holds an experiment.
+      if (index > 0 && (stop.interrupted || stop.reason !== null)) break;
       results.push(await new LevelRun(shared, index, level).run());
     }
   } finally {

@@ -12,7 +12,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { InputError, IoError } from '../errors.js';
-import type { RequestStatus } from '../records/record.js';
+import type { RecordSink, RequestStatus } from '../records/record.js';
 import type { PromptLengths } from '../records/prompt-lengths.js';
 
 export const sidecarPath = (exportPath: string): string => `${exportPath}.palens.jsonl`;
@@ -261,4 +261,20 @@ export async function readSidecarLengths(exportPath: string): Promise<PromptLeng
   const s = await readSidecar(exportPath);
   if (s === null) throw new IoError('has no palens sidecar beside it (EXPORT.palens.jsonl)', exportPath);
   return s.lengths;
+}
+
+/**
+ * The sink, with each record's status taken from the capture's sidecar (by experiment and export
+ * index), so that a timed-out, cancelled or errored request of a palens capture counts as failed
+ * whoever reads its export. Without a sidecar, the sink itself.
+ */
+export function joinStatuses(sidecar: Sidecar | null, sink: RecordSink): RecordSink {
+  if (sidecar === null) return sink;
+  return {
+    record(r) {
+      r.status = sidecar.status(r.experiment, r.index) ?? r.status;
+      sink.record(r);
+    },
+    experimentEnd: (info) => sink.experimentEnd(info),
+  };
 }

@@ -1,10 +1,11 @@
 /**
- * Writes a perf_analyzer-format profile export request by request, as a capture's record sink:
- * each finished request is one synchronous, checked write, so what was captured is on disk at every
- * moment (a SIGKILL leaves an export cut after its last complete request, which palens reads). The
- * export is valid JSON once `end` (or `closeNow`) has run, whether the capture finished or not.
+ * Writes a perf_analyzer-format profile export request by request, as a capture's record sink.
+ * The file is a complete, valid export at every instant: each finished request is written, with
+ * the closing brackets after it, in one synchronous, checked, positioned write over the previous
+ * closing brackets. A SIGKILL between two writes leaves a valid export of every request that ended;
+ * only a failed write (a full disk) can leave one cut short, which palens reads too.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { IoError } from '../errors.js';
 import type { CaptureEnd, CaptureExperimentEnd, CaptureRecord, CaptureSink, LoadLevelInfo } from '../records/capture-record.js';
 import { VERSION } from '../version.js';
@@ -28,14 +29,26 @@ export class CheckedFile {
     return this.fd !== null;
   }
 
-  write(text: string): void {
+  /** Appends `text` (at `position` when given: positioned writes overwrite what follows). Returns the bytes written. */
+  write(text: string, position: number | null = null): number {
     if (this.fd === null) throw new IoError('was already closed (a bug in palens)', this.file);
     const bytes = Buffer.from(text);
     let at = 0;
     try {
-      while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at);
+      while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at, position === null ? null : position + at);
     } catch (e) {
       throw ioError(this.file, `could not be written after ${at} of ${bytes.length} bytes`, e);
+    }
+    return bytes.length;
+  }
+
+  /** Cuts the file to `length` bytes. */
+  truncate(length: number): void {
+    if (this.fd === null) return;
+    try {
+      ftruncateSync(this.fd, length);
+    } catch (e) {
+      throw ioError(this.file, 'could not be cut to length', e);
     }
   }
 
@@ -66,6 +79,10 @@ export class ExportWriter implements CaptureSink {
   private requests = 0;
   private inExperiment = false;
   private closed = false;
+  /** Where the closing brackets start: the next write goes here. */
+  private at = 0;
+  /** Bytes in the file. */
+  private size = 0;
 
   constructor(
     readonly file: string,
@@ -74,16 +91,51 @@ export class ExportWriter implements CaptureSink {
     private readonly kind: { serviceKind: string; endpoint: string } = { serviceKind: 'triton', endpoint: '' },
   ) {
     this.out = new CheckedFile(file);
-    this.out.write('{"experiments":[');
+    this.put('{"experiments":[');
+  }
+
+  /** The closing brackets of the document as it stands. */
+  private tail(inExperiment = this.inExperiment): string {
+    return `${inExperiment ? '],"window_boundaries":[]}' : ''}],"version":${JSON.stringify(`palens ${VERSION}`)},"service_kind":${JSON.stringify(this.kind.serviceKind)},"endpoint":${JSON.stringify(this.kind.endpoint)}}`;
+  }
+
+  /** Writes `text` where the closing brackets were, and the closing brackets after it, in one write. */
+  private put(text: string, inExperiment = this.inExperiment): void {
+    let written: number;
+    try {
+      written = this.out.write(text + this.tail(inExperiment), this.at);
+    } catch (e) {
+      this.repair();
+      throw e;
+    }
+    this.inExperiment = inExperiment;
+    const end = this.at + written;
+    if (end < this.size) this.out.truncate(end);
+    this.size = end;
+    this.at = end - Buffer.byteLength(this.tail());
+  }
+
+  /**
+   * After a failed write (a full disk), the closing brackets go back where they were: those bytes
+   * were on disk before, so rewriting them needs no new space, and the export stays valid.
+   */
+  private repair(): void {
+    try {
+      const tail = this.tail();
+      this.out.write(tail, this.at);
+      this.out.truncate(this.at + Buffer.byteLength(tail));
+    } catch {
+      // Cut short, then: palens reads an export cut short too.
+    }
   }
 
   experimentStart(level: LoadLevelInfo): void {
     if (this.inExperiment) throw new Error('ExportWriter: experiment already open');
     const value = level.mode === 'concurrency' ? Math.round(level.value) : Number(level.value);
-    this.out.write(`${this.experiments > 0 ? ',' : ''}{"experiment":{"mode":"${level.mode}","value":${value}},"requests":[`);
+    const head = `${this.experiments > 0 ? ',' : ''}{"experiment":{"mode":"${level.mode}","value":${value}},"requests":[`;
+    this.put(head, true);
     this.experiments++;
     this.requests = 0;
-    this.inExperiment = true;
   }
 
   sent(): void {}
@@ -96,7 +148,7 @@ export class ExportWriter implements CaptureSink {
       stamps.push(this.epoch(r.responseNs[k]!));
       outputs.push(JSON.stringify(r.responseOutputs[k]));
     }
-    this.out.write(
+    this.put(
       `${this.requests > 0 ? ',' : ''}{"timestamp":${this.epoch(r.sendNs)},"request_inputs":${JSON.stringify(r.requestInputs)},"response_timestamps":[${stamps.join(',')}],"response_outputs":[${outputs.join(',')}]}`,
     );
     this.requests++;
@@ -104,27 +156,21 @@ export class ExportWriter implements CaptureSink {
 
   experimentEnd(info: CaptureExperimentEnd): void {
     if (!this.inExperiment) return;
-    this.out.write(`],"window_boundaries":[${info.windowBoundariesNs.map(this.epoch).join(',')}]}`);
-    this.inExperiment = false;
+    this.put(`],"window_boundaries":[${info.windowBoundariesNs.map(this.epoch).join(',')}]}`, false);
   }
 
   end(_e?: CaptureEnd): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.inExperiment) {
-      this.out.write(`],"window_boundaries":[]}`);
-      this.inExperiment = false;
-    }
-    this.out.write(`],"version":${JSON.stringify(`palens ${VERSION}`)},"service_kind":${JSON.stringify(this.kind.serviceKind)},"endpoint":${JSON.stringify(this.kind.endpoint)}}`);
     this.out.close();
   }
 
-  /** Ends the document at once (the process is exiting); never throws. */
+  /** Closes the file at once (the process is exiting); it is complete already. Never throws. */
   closeNow(): void {
     try {
       this.end();
     } catch {
-      // The disk may be full: what was written before stays, and palens reads an export cut short.
+      // Nothing left to write: the export on disk is as complete as the last write left it.
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from '../export/reader.js';
+import { joinStatuses, readSidecar } from '../export/sidecar.js';
 import { readSplit, SPLIT_MIN_BYTES } from './split.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
@@ -60,12 +61,14 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
 async function readOne(file: string, options: AnalyzeOptions, wanted: (index: number) => boolean): Promise<{ set: ExperimentSet; result: ReadResult }> {
   const progress = options.onProgress ? (read: number, total: number) => options.onProgress!(file, read, total) : undefined;
   const info = await inspectExport(file);
-  if ((options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
+  // A palens capture's statuses join its records in this thread (captures are seldom large).
+  const sidecar = await readSidecar(file);
+  if (sidecar === null && (options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
     const split = await readSplit(file, info.size, options, wanted, CHUNK_BYTES, progress);
     if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false } };
   }
   const set = new ExperimentSet(options, wanted);
-  const result = await readExport(file, set, { failFast: true, ...(progress ? { onProgress: progress } : {}) });
+  const result = await readExport(file, joinStatuses(sidecar, set), { failFast: true, ...(progress ? { onProgress: progress } : {}) });
   return { set, result };
 }
 

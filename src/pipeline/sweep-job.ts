@@ -7,7 +7,7 @@ import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { SweepSink } from '../sweep/sweep.js';
 import { readExport, type ReadResult } from '../export/reader.js';
-import { readSidecarLengths } from '../export/sidecar.js';
+import { joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
 
 export interface SweepJobOptions {
   by: LengthBy;
@@ -30,7 +30,8 @@ export function tokenizerFor(path: string): Promise<TokenCounter> {
 
 export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOptions): Promise<ReadResult> {
   const tokenizer = o.by === 'tokens' && o.tokenizer !== null ? await tokenizerFor(o.tokenizer) : null;
-  const meta = o.by === 'meta' ? await readSidecarLengths(file) : null;
+  const sidecar = await readSidecar(file);
+  const meta = o.by === 'meta' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
   sink.useMeasure(
     measure(o.by, {
       bucket: o.bucket,
@@ -38,5 +39,5 @@ export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOption
       ...(tokenizer === null ? {} : { countTokens: (text: string) => tokenizer.count(text) }),
     }),
   );
-  return readExport(file, sink, { failFast: true });
+  return readExport(file, joinStatuses(sidecar, sink), { failFast: true });
 }

@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputDataSource } from '../../src/driver/presets.js';
 import { validateFile } from '../../src/export/validate.js';
+import { readExport as readExportFile } from '../../src/export/reader.js';
+import { joinStatuses, readSidecar as readSidecarFile } from '../../src/export/sidecar.js';
 import { loadTokenizer } from '../../src/prompts/tokenizer.js';
 import { PromptBuilder } from '../../src/prompts/builder.js';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
@@ -101,6 +103,29 @@ describe('capture against the mock', () => {
         },
         {},
         { errorRate: 0.3, dropConnectionAfter: 40 },
+      );
+    });
+  });
+
+  test("a reader of the export takes each request's status from the sidecar beside it", async () => {
+    await withTempDir(async (dir) => {
+      await withMock(
+        async (mock) => {
+          const file = join(dir, 'mixed.json');
+          await capture(config(mock, file, { requestCount: 24, timeoutMs: 300, maxTokens: 4, maxErrors: 1000, levels: [{ mode: 'concurrency', value: 4 }] }));
+          const side = readSidecar(file);
+          const byIndex = side.experiments[0]!.requests.map((r: { status: string }) => r.status);
+          expect(byIndex).toContain('timeout');
+          expect(byIndex).toContain('server_error');
+          expect(byIndex).toContain('ok');
+          const seen: (string | null)[] = [];
+          const sidecar = await readSidecarFile(file);
+          await readExportFile(file, joinStatuses(sidecar, { record: (r) => void (seen[r.index] = r.status), experimentEnd: () => undefined }), { failFast: true });
+          expect(seen).toEqual(byIndex);
+          expect(sidecar!.failed(0)).toBe(byIndex.filter((s: string) => s !== 'ok').length);
+        },
+        {},
+        { errorRate: 0.2, stallMs: 5000, stallRate: 0.3 },
       );
     });
   });

@@ -5,6 +5,11 @@ import { FlightTable } from '../../src/driver/flights.js';
 import { closedLoop, constantRate, pacerFor, poissonRate } from '../../src/driver/pacer.js';
 import { judge, latencyStable, throughputStable, withinPercent } from '../../src/driver/stability.js';
 import { outputsAreEmpty, promptOfInputs } from '../../src/export/outputs.js';
+import { readSidecar } from '../../src/export/sidecar.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { withTempDir } from '../helpers/cli.js';
+import { repoPath } from '../helpers/paths.js';
 
 const MS = 1_000_000;
 
@@ -156,5 +161,50 @@ describe('which responses are empty, as the export parser decides', () => {
     expect(promptOfInputs({ text_input: 'x', PROMPT: 'y' })).toBe('y');
     expect(promptOfInputs({ payload: '{"prompt":"p q"}' })).toBe('p q');
     expect(promptOfInputs({ max_tokens: 3 })).toBeNull();
+  });
+});
+
+describe('sidecar reader', () => {
+  const header = { kind: 'header', schemaVersion: 2, tool: { name: 'palens', version: '0' }, prompt: { unit: 'words', tokenizer: null }, config: { model: 'm' } };
+  const sent = (id: string) => ({ kind: 'sent', experiment: 0, id, warmup: false, intended_send_ns: null, prompt_tokens: null, prompt_words: 7 });
+  const request = (id: string, index: number, status: string) => ({ ...sent(id), kind: 'request', index, status, error: null, responses: 1, send_ns: '1700000000000000001' });
+  const write = async (dir: string, text: string): Promise<string> => {
+    const file = join(dir, 'e.json');
+    await writeFile(`${file}.palens.jsonl`, text);
+    return file;
+  };
+
+  test('statuses and lengths by export index, requests in flight, a last line cut short left out', async () => {
+    await withTempDir(async (dir) => {
+      const ls = [header, { kind: 'experiment', index: 0, mode: 'concurrency', value: 2 }, sent('a'), sent('b'), sent('c'), request('b', 0, 'ok'), request('a', 1, 'timeout')];
+      const file = await write(dir, ls.map((l) => JSON.stringify(l)).join('\n') + '\n{"kind":"requ');
+      const s = (await readSidecar(file))!;
+      expect(s.truncated).toBe(true);
+      expect(s.status(0, 0)).toBe('ok');
+      expect(s.status(0, 1)).toBe('timeout');
+      expect(s.status(0, 2)).toBeNull();
+      expect(s.failed(0)).toBe(1);
+      expect(s.inFlight.map((r) => r.id)).toEqual(['c']);
+      expect(s.lengths.unit).toBe('words');
+      expect(s.lengths.lookup(0, 1)).toBe(7);
+      expect(s.config).toEqual({ model: 'm' });
+      expect(s.end).toBeNull();
+    });
+  });
+
+  test('a bad line that is not the last is an InputError with its line number', async () => {
+    await withTempDir(async (dir) => {
+      const file = await write(dir, `${JSON.stringify(header)}\n{oops\n${JSON.stringify(sent('a'))}\n`);
+      await expect(readSidecar(file)).rejects.toMatchObject({ code: 'PALENS_INPUT_SCHEMA', message: expect.stringContaining('line 2') });
+      const wrong = await write(dir, `${JSON.stringify(header)}\n${JSON.stringify({ ...request('a', 0, 'fine') })}\n`);
+      await expect(readSidecar(wrong)).rejects.toMatchObject({ message: expect.stringContaining('line 2') });
+    });
+  });
+
+  test('the earlier single-document sidecar is read too', async () => {
+    const s = (await readSidecar(repoPath('samples', 'real-triton', 'prefill-64.json')))!;
+    expect(s.schemaVersion).toBe(1);
+    expect(s.status(0, 0)).toBe('ok');
+    expect(s.lengths.lookup(0, 0)).toBeGreaterThan(0);
   });
 });

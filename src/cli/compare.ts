@@ -9,6 +9,7 @@ import { readExport } from '../export/reader.js';
 import { tokenizerFor } from '../pipeline/sweep-job.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { VERSION } from '../version.js';
+import type { renderCompareHtml } from '../report/compare-html.js';
 import { colorLevel, makeChalk } from './color.js';
 import { expandFiles } from './files.js';
 import type { CliIo } from './io.js';
@@ -96,6 +97,7 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
     }
     io.stderr.write(`palens: wrote ${String(raw.out)}\n`);
   } else io.stdout.write(text);
+  if (raw.html !== undefined) await writeCompareHtml(String(raw.html), doc, sinkA, sinkB, io);
   if (result.gate !== null && result.gate.failures.length > 0) {
     for (const f of result.gate.failures) {
       io.stderr.write(`palens: slower: ${kind} ${f.key}: ${f.metric} ${statistic} +${(f.relative * 100).toFixed(2)}% (> ${pct}%, 95% interval from +${(f.ci_low_ns / 1e6).toFixed(3)} ms)\n`);
@@ -144,4 +146,17 @@ function renderComparison(d: ComparisonDoc, c: ReturnType<typeof makeChalk>): st
   }
   for (const w of d.warnings) out.push(c.yellow(`warning: ${w}`));
   return out.join('\n') + '\n';
+}
+
+/** `--html FILE`: the comparison drawn, each side's curves from its exact samples (report/compare-html.ts). */
+async function writeCompareHtml(file: string, doc: Parameters<typeof renderCompareHtml>[0], a: CompareSink, b: CompareSink, io: CliIo): Promise<void> {
+  const { renderCompareHtml } = await import('../report/compare-html.js');
+  const { experimentFigures } = await import('../metrics/figures.js');
+  const sides = (sink: CompareSink) => (key: number) => ({ summary: sink.summary(key), figures: experimentFigures(sink.figureSamples(key)) });
+  try {
+    await writeFile(file, renderCompareHtml(doc, sides(a), sides(b), { captures: new Set([...doc.a, ...doc.b].filter(hasSidecar)) }));
+  } catch (e) {
+    throw new IoError(`cannot write the HTML report (${(e as Error).message})`, file, e);
+  }
+  io.stderr.write(`palens: wrote ${file}\n`);
 }

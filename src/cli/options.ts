@@ -70,6 +70,7 @@ export function compareOptions(y: Argv): Argv {
     .option('keep-empty-responses', { type: 'boolean', default: false, describe: 'keep empty responses in every metric' })
     .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
     .option('out', { alias: 'o', type: 'string', describe: 'write the comparison to FILE' })
+    .option('html', { type: 'string', describe: 'also write a self-contained HTML report to FILE: A and B overlaid, the intervals, the verdict' })
     .example('$0 compare before.json after.json', 'B − A per experiment with 95% intervals')
     .example("$0 compare --sweep 'base/*.json' 'new/*.json' --fail-if-slower 5", 'a CI gate: exit 1 on a >5% slowdown that the interval confirms');
 }

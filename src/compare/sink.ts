@@ -3,6 +3,7 @@
  * sweep) the exact summaries, every request's TTFT / latency / inter-token latency, and a seeded
  * uniform sample (reservoir) of at most RESERVOIR token-to-token gaps for the bootstrap.
  */
+import type { FigureSamples } from '../metrics/figures.js';
 import { ExperimentAccumulator, type ExperimentSummary, type MetricOptions } from '../metrics/experiment.js';
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
 import { seeded } from '../records/random.js';
@@ -104,6 +105,11 @@ export class CompareSink implements RecordSink {
   summary(key: number): ExperimentSummary {
     const g = this.groups.get(key)!;
     return g.acc.summary(g.info ?? { index: key, mode: null, value: null, windows: null, requests: 0 });
+  }
+
+  /** The group's exact samples, for a report that draws (metrics/figures.ts). */
+  figureSamples(key: number): FigureSamples {
+    return this.groups.get(key)!.acc.figureSamples();
   }
 
   values(key: number): GroupValues {

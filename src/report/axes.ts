@@ -6,11 +6,15 @@
 import { chooseScale, type Extent, type Scale, TOP } from '../metrics/figures.js';
 import type { Axis } from './svg.js';
 
-/** ns as ms with about four significant digits: "612 ms", "12.34 ms", "0.123 ms". */
-export function msText(ns: number): string {
+/**
+ * ns as ms with about four significant digits: "612 ms", "12.34 ms", "0.123 ms"; or, given the
+ * span of the axis a value sits on (ns), enough digits to tell values on it apart ("30.0012 ms").
+ */
+export function msText(ns: number, spanNs?: number): string {
   const v = ns / 1e6;
   const a = Math.abs(v);
-  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  let digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  if (spanNs !== undefined && spanNs > 0) digits = Math.min(6, Math.max(digits, Math.ceil(-Math.log10(spanNs / 1e6)) + 2));
   return `${v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ms`;
 }
 

@@ -57,7 +57,8 @@ export function cdfFigure(id: string, title: string, metric: string, noun: strin
       const v = at(c.dist, p);
       if (v === null) continue;
       if (v > scale.hi || v < scale.lo) beyond.push(`${live.length > 1 ? `${c.name} ` : ''}p${p} ${msText(v)}`);
-      marks.push({ x: v / 1e6, y: p / 100, shape, color: c.color, title: `${c.name}: p${p} = ${msText(v)}`, ...(live.length === 1 ? { label: `p${p} ${msText(v)}` } : {}) });
+      const text = msText(v, scale.hi - scale.lo);
+      marks.push({ x: v / 1e6, y: p / 100, shape, color: c.color, title: `${c.name}: p${p} = ${text}`, ...(live.length === 1 ? { label: `p${p} ${text}` } : {}) });
     }
   }
   const note = scaleNote(scale, noun);
@@ -71,7 +72,7 @@ export function cdfFigure(id: string, title: string, metric: string, noun: strin
   );
   const y: Axis = { label: `fraction of ${noun}s ≤ x`, kind: 'linear', lo: 0, hi: 1, ticks: [0, 0.25, 0.5, 0.75, 0.9, 1] };
   return {
-    svg: chart({ id, title, x, y, series, marks, markLegend: MARKED.map((m) => ({ shape: m.shape, name: `p${m.p}` })) }),
+    svg: chart({ id, title, x, y, series, marks, markLegend: MARKED.filter((m) => live.some((c) => at(c.dist, m.p) !== null)).map((m) => ({ shape: m.shape, name: `p${m.p}` })) }),
     notes,
   };
 }
@@ -94,7 +95,8 @@ export function histogramFigure(id: string, title: string, metric: string, noun:
   // Staggered in height, so that close percentiles' labels do not overlap.
   MARKED.forEach(({ p, shape }, k) => {
     const v = at(c.dist, p);
-    if (v !== null) marks.push({ x: v / 1e6, y: max * (1.26 - 0.08 * k), shape, color: '#111827', title: `p${p} = ${msText(v)}`, label: `p${p} ${msText(v)}` });
+    const text = v === null ? '' : msText(v, h.scale.hi - h.scale.lo);
+    if (v !== null) marks.push({ x: v / 1e6, y: max * (1.26 - 0.08 * k), shape, color: '#111827', title: `p${p} = ${text}`, label: `p${p} ${text}` });
   });
   const notes: string[] = [];
   const note = scaleNote(h.scale, noun);

@@ -1,7 +1,7 @@
 /** The sweep part of the report: latency against prompt length with per-request evidence, distributions by length, the table. */
 import type { GroupFigures } from '../metrics/figures.js';
 import type { SweepPoint, SweepSummary } from '../sweep/sweep.js';
-import { againstFigure, at, cdfFigure, type DistributionCurve, figureHtml } from './charts.js';
+import { againstFigure, at, cdfFigure, type DistributionCurve, figureHtml, histogramFigure } from './charts.js';
 import { table } from './html-page.js';
 import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
 import { type Axis, BRIGHT, esc, niceTicks, orderedColors } from './svg.js';
@@ -51,6 +51,12 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
   const span = x.hi - x.lo;
   const ttftPoints = figs?.points.time_to_first_token ?? [];
   const hasTtft = pts.some((p) => p.metrics.time_to_first_token.count > 0);
+  const hasGaps = pts.some((p) => p.metrics.token_to_token_latency.count > 0);
+  if (pts.length === 1) {
+    out.push(`<p class="leftout">Latency against prompt length left out: one length (${pts[0]!.length} ${esc(u)}); its distributions follow.</p>`);
+    out.push(...oneLength(pts[0]!, figs, u));
+    return out.join('\n') + perLengthTable(pts, u);
+  }
   if (!hasTtft) out.push(`<p class="leftout">Time to first token against prompt length left out: no request completed.</p>`);
   else {
     const fig = againstFigure({
@@ -75,7 +81,6 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
     out.push(figureHtml(fig));
   }
 
-  const hasGaps = pts.some((p) => p.metrics.token_to_token_latency.count > 0);
   if (!hasGaps) out.push(`<p class="leftout">Token-to-token charts left out: no request had two or more responses (a prefill-only sweep).</p>`);
   else {
     const d = s.fits.token_to_token_latency;
@@ -121,9 +126,35 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
     }
   }
 
+  return out.join('\n') + perLengthTable(pts, u);
+}
+
+function perLengthTable(pts: readonly SweepPoint[], u: string): string {
   const rows = pts.slice(0, MAX_ROWS).map(sweepRow);
-  out.push(`<h3>Per length</h3>`);
-  out.push(table(sweepHeader(u), rows));
-  out.push(`<p class="note">Times in ms.${pts.length > MAX_ROWS ? ` First ${MAX_ROWS} of ${pts.length} lengths; --format csv has them all.` : ''}</p>`);
-  return out.join('\n');
+  return `<h3>Per length</h3>${table(sweepHeader(u), rows)}<p class="note">Times in ms.${pts.length > MAX_ROWS ? ` First ${MAX_ROWS} of ${pts.length} lengths; --format csv has them all.` : ''}</p>`;
+}
+
+/** A sweep of one length: its cumulative distributions and histograms, as for one experiment. */
+function oneLength(p: SweepPoint, figs: GroupFigures | null, u: string): string[] {
+  const f = figs?.curves[0]?.figures;
+  if (!f) return [`<p class="leftout">Distributions left out: the analysis was made without figures.</p>`];
+  const color = orderedColors(1)[0]!;
+  const name = `${p.length} ${u}`;
+  const out: string[] = [];
+  const t = f.time_to_first_token;
+  const g = f.token_to_token_latency;
+  const ttft = t ? { name, color, curve: t, dist: p.metrics.time_to_first_token } : null;
+  const gaps = g ? { name, color, curve: g, dist: p.metrics.token_to_token_latency } : null;
+  const cdfs = [
+    ttft && cdfFigure('ttft-cdf-by-length', `Time to first token at ${name}: cumulative distribution`, 'time to first token', 'request', [ttft]),
+    gaps && cdfFigure('t2t-cdf-by-length', `Token-to-token latency at ${name}: cumulative distribution`, 'token-to-token latency', 'gap', [gaps]),
+  ];
+  for (const c of cdfs) if (c) out.push(figureHtml(c));
+  const hists = [
+    ttft && histogramFigure('ttft-hist-length', `Time to first token at ${name}`, 'time to first token', 'request', ttft),
+    gaps && histogramFigure('t2t-hist-length', `Token-to-token latency at ${name}`, 'token-to-token latency', 'gap', gaps),
+  ].filter((h) => h !== null);
+  if (hists.length > 0) out.push(`<div class="grid2">${hists.map(figureHtml).join('')}</div>`);
+  if (!gaps) out.push(`<p class="leftout">Token-to-token charts left out: no request had two or more responses.</p>`);
+  return out;
 }

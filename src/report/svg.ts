@@ -158,7 +158,9 @@ export function chart(spec: ChartSpec): string {
   ];
   const markLegend = spec.markLegend ?? [];
   const width = spec.width ?? 880;
-  const m = { left: 76, right: legend.length + markLegend.length > 0 ? 210 : 24, top: spec.topLabels ? 44 : 32, bottom: 50 };
+  // The legend's column is as wide as its longest name needs (about 6.2 px a character at 11 px).
+  const longest = Math.max(0, ...legend.map((l) => l.name.length), ...markLegend.map((l) => l.name.length));
+  const m = { left: 76, right: legend.length + markLegend.length > 0 ? Math.min(230, 48 + longest * 6.2) : 24, top: spec.topLabels ? 44 : 32, bottom: 50 };
   const height = Math.max(spec.height ?? 340, m.top + 10 + (legend.length + markLegend.length) * 17);
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;

@@ -1,13 +1,15 @@
 /**
- * The HTML report in a real browser: Debian's chromium driven by playwright-core. Skips, saying
- * why, where no chromium is installed (.ci/run installs it, so CI runs this).
+ * The HTML reports in a real browser: Debian's chromium driven by playwright-core, at 1280 px, over
+ * a fixture set (one outlier, a tiny spread, one length, prefill only, several load levels, twelve
+ * lengths, a comparison). Each page is screenshotted to test-output/ for a person to look at.
+ * Skips, saying why, where no chromium is installed (.ci/run installs it, so CI runs this).
  */
-import { describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { writeSyntheticExport } from '../../tools/synth.js';
+import { type Browser, chromium } from 'playwright-core';
+import { type SynthOptions, writeSyntheticExport } from '../../tools/synth.js';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
 import { repoPath } from '../helpers/paths.js';
 
@@ -16,14 +18,38 @@ const haveChromium = existsSync(CHROMIUM);
 // CI installs chromium and sets PALENS_REQUIRE_BROWSER, so there a missing browser fails instead of skipping.
 if (!haveChromium && process.env.PALENS_REQUIRE_BROWSER) throw new Error(`PALENS_REQUIRE_BROWSER is set but there is no chromium at ${CHROMIUM}`);
 if (!haveChromium) console.warn(`skipping the browser tests: no chromium at ${CHROMIUM} (apt-get install chromium, or set PALENS_CHROMIUM)`);
+const it = haveChromium ? test : test.skip;
 
-async function inBrowser(html: string, screenshot: string): Promise<{ errors: string[]; marks: Record<string, number>; requests: string[] }> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+interface Page {
+  errors: string[];
+  requests: string[];
+  /** document width beyond the viewport's, px (0: no horizontal overflow). */
+  overflow: number;
+  /** Per chart id: marks (percentiles, statistics, intervals) drawn. */
+  marks: Record<string, number>;
+  /** Per chart id: the most vertices of any one curve. */
+  vertices: Record<string, number>;
+  /** Per chart id: stroke colours of its curves. */
+  strokes: Record<string, string[]>;
+  text: string;
+}
+
+let browser: Browser;
+beforeAll(async () => {
+  if (haveChromium) {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  }
+}, 60_000);
+afterAll(async () => {
+  if (haveChromium) await browser.close();
+});
+
+async function open(html: string, name: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1150, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
@@ -32,59 +58,164 @@ async function inBrowser(html: string, screenshot: string): Promise<{ errors: st
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(`file://${html}`);
-    const marks: Record<string, number> = {};
-    for (const id of await page.locator('svg.chart').evaluateAll((els) => els.map((e) => e.id))) {
-      marks[id] = await page.locator(`svg#${id} .mark, svg#${id} path.line, svg#${id} path.band`).count();
-    }
+    // Run in the page (a string: this project compiles without the DOM's types).
+    const found = (await page.evaluate(`(() => {
+      const marks = {}, vertices = {}, strokes = {};
+      for (const svg of document.querySelectorAll('svg.chart')) {
+        marks[svg.id] = svg.querySelectorAll('.mark').length;
+        const lines = [...svg.querySelectorAll('path.line')];
+        vertices[svg.id] = Math.max(0, ...lines.map((l) => Number(l.getAttribute('data-vertices') || 0)));
+        strokes[svg.id] = lines.map((l) => l.getAttribute('stroke') || '');
+      }
+      return { marks, vertices, strokes, overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, text: document.body.innerText };
+    })()`)) as Omit<Page, 'errors' | 'requests'>;
     await mkdir(repoPath('test-output'), { recursive: true });
-    await page.screenshot({ path: screenshot, fullPage: true });
-    return { errors, marks, requests };
+    await page.screenshot({ path: repoPath('test-output', `${name}.png`), fullPage: true });
+    return { errors, requests, ...found };
   } finally {
-    await browser.close();
+    await page.close();
   }
 }
 
-describe('HTML report', () => {
-  (haveChromium ? test : test.skip)('a sweep report loads offline with every chart drawn', async () => {
+/** What every report must be: offline, no errors, no page overflow at 1280 px, marks on every chart, no empty panel, small. */
+function expectSound(p: Page, html: string): void {
+  expect(p.errors).toEqual([]);
+  expect(p.requests.every((u) => u.startsWith('file://'))).toBe(true);
+  expect(p.overflow).toBeLessThanOrEqual(0);
+  expect(Object.keys(p.marks).length).toBeGreaterThan(0);
+  for (const [id, n] of Object.entries(p.marks)) expect([id, n > 0]).toEqual([id, true]);
+  expect(p.text).not.toMatch(/no data/i);
+  const text = readFileSync(html, 'utf8');
+  expect(text).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  expect(statSync(html).size).toBeLessThan(2e6);
+}
+
+const base: SynthOptions = {
+  flavor: 'vllm',
+  experiments: [{ mode: 'concurrency', value: 1, requests: 40 }],
+  responses: 20,
+  promptWords: 200,
+  ttftBaseNs: 20e6,
+  ttftPerWordNs: 50e3,
+  gapNs: 10e6,
+  jitterNs: 2e6,
+  emptyFinal: false,
+  seed: 1,
+};
+
+async function sweepFiles(dir: string, lengths: readonly number[], extra: Partial<SynthOptions> = {}): Promise<string> {
+  for (const [i, L] of lengths.entries()) await writeSyntheticExport(join(dir, `p-${L}.json`), { ...base, ...extra, promptWords: L, seed: i + 1 });
+  return `${dir}/p-*.json`;
+}
+
+describe('HTML report in chromium at 1280 px', () => {
+  it('one outlier: 400 requests × 60 tokens with one 600 ms stall — the axis names it instead of squashing every curve', async () => {
     await withTempDir(async (dir) => {
-      for (const [i, L] of [64, 256, 1024].entries()) {
-        await writeSyntheticExport(join(dir, `p-${L}.json`), {
-          flavor: 'vllm',
-          experiments: [{ mode: 'concurrency', value: 1, requests: 10 }],
-          responses: 5,
-          promptWords: L,
-          ttftBaseNs: 20e6,
-          ttftPerWordNs: 50e3,
-          gapNs: 10e6,
-          jitterNs: 1e6,
-          emptyFinal: false,
-          seed: i + 1,
-        });
-      }
-      const html = join(dir, 'sweep.html');
-      const r = await spawnCli(['analyze', '--sweep', `${dir}/*.json`, '--html', html]);
-      expect(r.code).toBe(0);
-      const text = readFileSync(html, 'utf8');
-      expect(text).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
-      const shot = repoPath('test-output', 'sweep-report.png');
-      const { errors, marks, requests } = await inBrowser(html, shot);
-      expect(errors).toEqual([]);
-      expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
-      expect(Object.keys(marks).sort()).toEqual(['t2t-cdf-by-length', 't2t-vs-length', 'ttft-cdf-by-length', 'ttft-vs-length']);
-      for (const n of Object.values(marks)) expect(n).toBeGreaterThan(0);
-      expect(existsSync(shot)).toBe(true);
+      const file = join(dir, 'stall.json');
+      await writeSyntheticExport(file, { ...base, experiments: [{ mode: 'concurrency', value: 1, requests: 400 }], responses: 60, stall: { request: 123, response: 30, ns: 600e6 } });
+      const html = join(dir, 'stall.html');
+      expect((await spawnCli(['analyze', file, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-outlier');
+      expectSound(p, html);
+      expect(p.vertices['t2t-cdf']).toBeGreaterThanOrEqual(100);
+      expect(p.vertices['ttft-cdf']).toBeGreaterThanOrEqual(100);
+      expect(p.text).toMatch(/1 gap beyond the axis: 6\d\d ms/);
+      expect(Object.keys(p.marks)).toEqual(expect.arrayContaining(['ttft-cdf', 't2t-cdf', 'latency-cdf', 'ttft-hist-0', 't2t-hist-0']));
+      expect(p.text).toContain('perf_analyzer 2.41.0 export');
     });
   });
 
-  (haveChromium ? test : test.skip)('a single-export report: CDF charts per experiment', async () => {
+  it('a tiny spread: values a few µs apart still fill the axis', async () => {
     await withTempDir(async (dir) => {
-      const html = join(dir, 'a.html');
-      const r = await spawnCli(['analyze', repoPath('samples', 'vllm-concurrency-sweep.json'), '--html', html]);
-      expect(r.code).toBe(0);
-      const { errors, marks } = await inBrowser(html, repoPath('test-output', 'analysis-report.png'));
-      expect(errors).toEqual([]);
-      expect(marks['ttft-cdf']).toBeGreaterThan(0);
-      expect(marks['t2t-cdf']).toBeGreaterThan(0);
+      const file = join(dir, 'tiny.json');
+      await writeSyntheticExport(file, { ...base, experiments: [{ mode: 'concurrency', value: 1, requests: 200 }], jitterNs: 3000 });
+      const html = join(dir, 'tiny.html');
+      expect((await spawnCli(['analyze', file, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-tiny-spread');
+      expectSound(p, html);
+      expect(p.vertices['t2t-cdf']).toBeGreaterThanOrEqual(100);
+      expect(p.text).not.toMatch(/beyond the axis|log axis/);
+    });
+  });
+
+  it('one prompt length: no chart against length (one column says nothing), its distributions instead', async () => {
+    await withTempDir(async (dir) => {
+      const glob = await sweepFiles(dir, [512], { experiments: [{ mode: 'concurrency', value: 1, requests: 150 }] });
+      const html = join(dir, 'one.html');
+      expect((await spawnCli(['analyze', '--sweep', glob, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-one-length');
+      expectSound(p, html);
+      expect(Object.keys(p.marks).sort()).toEqual(['t2t-cdf-by-length', 't2t-hist-length', 'ttft-cdf-by-length', 'ttft-hist-length']);
+      expect(p.text).toContain('Latency against prompt length left out: one length (512 words)');
+      expect(p.vertices['ttft-cdf-by-length']).toBeGreaterThanOrEqual(100);
+    });
+  });
+
+  it('prefill only (three lengths, one response each): token-to-token charts left out with one line, no empty panel', async () => {
+    await withTempDir(async (dir) => {
+      const glob = await sweepFiles(dir, [64, 512, 2048], { responses: 1, experiments: [{ mode: 'concurrency', value: 1, requests: 150 }] });
+      const html = join(dir, 'prefill.html');
+      expect((await spawnCli(['analyze', '--sweep', glob, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-prefill-only');
+      expectSound(p, html);
+      expect(Object.keys(p.marks).sort()).toEqual(['ttft-cdf-by-length', 'ttft-vs-length']);
+      expect(p.text).toContain('Token-to-token charts left out: no request had two or more responses');
+      expect(p.vertices['ttft-cdf-by-length']).toBeGreaterThanOrEqual(100);
+      expect(p.text).toMatch(/n=150/);
+    });
+  });
+
+  it('several load levels: latency and throughput against concurrency', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'loads.json');
+      await writeSyntheticExport(file, { ...base, experiments: [1, 2, 4, 8, 16, 32].map((value) => ({ mode: 'concurrency' as const, value, requests: 50 })) });
+      const html = join(dir, 'loads.html');
+      expect((await spawnCli(['analyze', file, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-load-levels');
+      expectSound(p, html);
+      expect(Object.keys(p.marks)).toEqual(expect.arrayContaining(['ttft-vs-concurrency', 't2t-vs-concurrency', 'responses-vs-concurrency', 'requests-vs-concurrency']));
+      expect(p.marks['ttft-vs-concurrency']).toBe(6 * 3);
+      expect(p.strokes['ttft-cdf']).toHaveLength(6);
+    });
+  });
+
+  it('twelve lengths: twelve distinct colours, n per length, per-request dots', async () => {
+    await withTempDir(async (dir) => {
+      const glob = await sweepFiles(dir, Array.from({ length: 12 }, (_, i) => 128 * (i + 1)), { ttftPerWord2Ns: 5 });
+      const html = join(dir, 'twelve.html');
+      expect((await spawnCli(['analyze', '--sweep', glob, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-twelve-lengths');
+      expectSound(p, html);
+      expect(new Set(p.strokes['ttft-cdf-by-length']).size).toBe(12);
+      expect(p.marks['ttft-vs-length']).toBe(12);
+      expect(p.text.match(/n=40/g)?.length).toBe(12);
+      const dots = await (async () => {
+        const page = await browser.newPage();
+        await page.goto(`file://${html}`);
+        const n = await page.locator('svg#ttft-vs-length g.points[data-series="one request"] circle').count();
+        await page.close();
+        return n;
+      })();
+      expect(dots).toBe(480);
+    });
+  });
+
+  it('compare --html: A and B overlaid, the intervals, the verdict', async () => {
+    await withTempDir(async (dir) => {
+      const a = join(dir, 'a.json');
+      const b = join(dir, 'b.json');
+      const o: SynthOptions = { ...base, experiments: [{ mode: 'concurrency', value: 1, requests: 200 }] };
+      await writeSyntheticExport(a, o);
+      await writeSyntheticExport(b, { ...o, ttftBaseNs: 23e6, seed: 2 });
+      const html = join(dir, 'compare.html');
+      const r = await spawnCli(['compare', a, b, '--fail-if-slower', '5', '--html', html]);
+      expect(r.code).toBe(1);
+      const p = await open(html, 'html-compare');
+      expectSound(p, html);
+      expect(p.text).toContain('Gate failed: 1 slower by more than 5%');
+      expect(p.marks['diff-0']).toBe(12);
+      expect(p.strokes['ttft-cdf-0']).toHaveLength(2);
+      expect(p.vertices['t2t-cdf-0']).toBeGreaterThanOrEqual(100);
     });
   });
 });

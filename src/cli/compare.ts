@@ -5,7 +5,8 @@ import { CompareSink } from '../compare/sink.js';
 import type { Statistic } from '../compare/bootstrap.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
 import { hasSidecar, joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
-import { readExport } from '../export/reader.js';
+import { detectFormat } from '../formats/detect.js';
+import { readRecords } from '../formats/source.js';
 import { tokenizerFor } from '../pipeline/sweep-job.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { VERSION } from '../version.js';
@@ -20,12 +21,14 @@ async function readSide(label: string, arg: string, sweep: boolean, by: LengthBy
   const counter = by === 'tokens' && tokenizer !== null ? await tokenizerFor(tokenizer) : null;
   for (const file of files) {
     const sidecar = await readSidecar(file);
+    const format = await detectFormat(file);
     if (sweep) {
-      const meta = by === 'meta' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
+      // Peer tools' files carry their own prompt lengths; perf_analyzer exports need a sidecar.
+      const meta = by === 'meta' && format === 'perf_analyzer' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
       const m = measure(by!, { bucket, meta, ...(counter === null ? {} : { countTokens: (t: string) => counter.count(t) }) });
       sink.groupBy((r) => m.of(r));
     }
-    await readExport(file, joinStatuses(sidecar, sink), { failFast: true });
+    await readRecords(file, joinStatuses(sidecar, sink), { failFast: true }, format);
   }
   return files;
 }

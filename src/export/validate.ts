@@ -2,7 +2,7 @@
 import { InputError } from '../errors.js';
 import type { RecordSink } from '../records/record.js';
 import type { Problem } from './problems.js';
-import { readExport } from './reader.js';
+import { readRecords } from '../formats/source.js';
 
 export interface Validation {
   file: string;
@@ -24,7 +24,7 @@ export async function validateFile(file: string, maxProblems = 20): Promise<Vali
   let experiments = 0;
   let requests = 0;
   try {
-    const r = await readExport(file, IGNORE, { failFast: false, maxProblems });
+    const r = await readRecords(file, IGNORE, { failFast: false, maxProblems });
     kept = r.problems;
     count = r.problemCount;
     experiments = r.experiments;

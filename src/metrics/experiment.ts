@@ -54,6 +54,8 @@ export interface RequestCounts {
   failed_no_response: number;
   /** Requests whose every response was empty (only when empty responses are dropped). */
   failed_only_empty_responses: number;
+  /** Requests the source marked as not ok (errored, cancelled, timed out; peer tools' records, captures). */
+  failed_status: number;
   /** Requests whose prompt text was in the export (for prompt_words / prompt_chars). */
   with_prompt: number;
 }
@@ -84,7 +86,7 @@ export interface ExperimentSummary {
 
 /** An accumulator as plain data, to cross a worker boundary. */
 export interface AccumulatorState {
-  counters: { total: number; completed: number; noResponse: number; onlyEmpty: number; responses: number; empty: number; used: number };
+  counters: { total: number; completed: number; noResponse: number; onlyEmpty: number; badStatus: number; responses: number; empty: number; used: number };
   firstSend: number;
   lastResponse: number;
   samples: Record<'ttft' | 'latency' | 'itl' | 'outputs' | 'words' | 'chars' | 'gaps', SampleState>;
@@ -117,6 +119,7 @@ export class ExperimentAccumulator {
   private completed = 0;
   private noResponse = 0;
   private onlyEmpty = 0;
+  private badStatus = 0;
   private responses = 0;
   private empty = 0;
   private used = 0;
@@ -137,6 +140,14 @@ export class ExperimentAccumulator {
   add(r: RequestRecord): number {
     this.total++;
     if (r.sendNs < this.firstSend) this.firstSend = r.sendNs;
+    if (r.status !== null && r.status !== 'ok') {
+      // The source says it failed: its responses, if any, enter no statistic.
+      this.badStatus++;
+      this.responses += r.responseCount;
+      return NaN;
+    }
+    // Responses the source counted but did not time (GuideLLM): no gap of this request is known.
+    const untimed = r.untimedResponses ?? 0;
     const flags = r.responseEmpty;
     const ns = r.responseNs;
     const keepAll = this.options.keepEmptyResponses || flags === null;
@@ -150,11 +161,12 @@ export class ExperimentAccumulator {
       }
       const t = ns[k]!;
       if (n === 0) first = t;
-      else this.gaps.add(t - prev);
+      else if (untimed === 0) this.gaps.add(t - prev);
       prev = t;
       n++;
     }
-    this.responses += r.responseCount;
+    if (n > 0) n += untimed;
+    this.responses += r.responseCount + untimed;
     this.used += n;
     if (r.promptWords >= 0) {
       this.words.add(r.promptWords);
@@ -171,10 +183,11 @@ export class ExperimentAccumulator {
     this.completed++;
     const ttft = first - r.sendNs;
     this.ttft.add(ttft);
-    this.latency.add(prev - r.sendNs);
+    const end = r.endNs !== undefined && r.endNs > prev ? r.endNs : prev;
+    this.latency.add(end - r.sendNs);
     this.outputs.add(n);
     if (n > 1) this.itl.add((prev - first) / (n - 1));
-    if (prev > this.lastResponse) this.lastResponse = prev;
+    if (end > this.lastResponse) this.lastResponse = end;
     return ttft;
   }
 
@@ -187,6 +200,7 @@ export class ExperimentAccumulator {
         completed: this.completed,
         noResponse: this.noResponse,
         onlyEmpty: this.onlyEmpty,
+        badStatus: this.badStatus,
         responses: this.responses,
         empty: this.empty,
         used: this.used,
@@ -207,6 +221,7 @@ export class ExperimentAccumulator {
     this.completed += c.completed;
     this.noResponse += c.noResponse;
     this.onlyEmpty += c.onlyEmpty;
+    this.badStatus += c.badStatus;
     this.responses += c.responses;
     this.empty += c.empty;
     this.used += c.used;
@@ -232,9 +247,10 @@ export class ExperimentAccumulator {
       requests: {
         total: this.total,
         completed: this.completed,
-        failed: this.noResponse + this.onlyEmpty,
+        failed: this.noResponse + this.onlyEmpty + this.badStatus,
         failed_no_response: this.noResponse,
         failed_only_empty_responses: this.onlyEmpty,
+        failed_status: this.badStatus,
         with_prompt: this.words.count,
       },
       responses: {

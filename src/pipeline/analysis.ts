@@ -3,7 +3,7 @@
  * pipeline `palens analyze` runs: export/reader → RequestRecord stream → metrics/.
  */
 import { UsageError } from '../errors.js';
-import { CHUNK_BYTES, inspectExport, readExport, type ReadResult } from '../export/reader.js';
+import { CHUNK_BYTES, inspectExport, type ReadResult } from '../export/reader.js';
 import { joinStatuses, readSidecar } from '../export/sidecar.js';
 import { readSplit, SPLIT_MIN_BYTES } from './split.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
@@ -11,6 +11,8 @@ import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js'
 import type { ExperimentFigures } from '../metrics/figures.js';
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type FileExperiment, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
+import { detectFormat } from '../formats/detect.js';
+import { readRecords } from '../formats/source.js';
 
 export { ANALYSIS_SCHEMA_VERSION } from '../report/analysis.js';
 export type { Analysis, FileExperiment, InputSummary } from '../report/analysis.js';
@@ -45,6 +47,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     }
     if (options.figures) figures.push(...set.figures());
     if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file));
+    for (const note of result.source.notes ?? []) warnings.push(`${file}: ${note}`);
   }
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
@@ -63,12 +66,13 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   const info = await inspectExport(file);
   // A palens capture's statuses join its records in this thread (captures are seldom large).
   const sidecar = await readSidecar(file);
-  if (sidecar === null && (options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
+  const format = await detectFormat(file);
+  if (format === 'perf_analyzer' && sidecar === null && (options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
     const split = await readSplit(file, info.size, options, wanted, CHUNK_BYTES, progress);
     if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false } };
   }
   const set = new ExperimentSet(options, wanted);
-  const result = await readExport(file, joinStatuses(sidecar, set), { failFast: true, ...(progress ? { onProgress: progress } : {}) });
+  const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, ...(progress ? { onProgress: progress } : {}) }, format);
   return { set, result };
 }
 
@@ -90,6 +94,7 @@ export function inputSummary(r: ReadResult): InputSummary {
     has_request_inputs: r.source.hasRequestInputs,
     has_response_outputs: r.source.hasResponseOutputs,
     time_base_ns: r.source.timeBaseNs,
+    format: r.source.format ?? 'perf_analyzer',
   };
 }
 

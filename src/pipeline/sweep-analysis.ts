@@ -14,6 +14,7 @@ import { groupFigures } from '../metrics/figures.js';
 import type { LengthBy } from '../sweep/length.js';
 import { type SweepSummary, SweepSink, summarizeSweep } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
+import { detectFormat } from '../formats/detect.js';
 
 export interface SweepOptions extends MetricOptions {
   /** How to measure prompt length; by default meta when every file has a sidecar, else tokens with a tokenizer, else words. */
@@ -34,10 +35,13 @@ const SWEEP_PERCENTILES = [50, 90, 99];
 /** `palens analyze --sweep`: every request of every file, grouped by prompt length. */
 export async function analyzeSweep(files: readonly string[], options: SweepOptions): Promise<Analysis> {
   if (files.length === 0) throw new UsageError('--sweep: no files to analyse');
-  const by: LengthBy = options.lengthBy ?? (files.every(hasSidecar) ? 'meta' : options.tokenizer !== undefined ? 'tokens' : 'words');
+  // A peer tool's file knows its prompts' lengths as a sidecar does.
+  const formats = await Promise.all(files.map(detectFormat));
+  const hasMeta = (f: string, i: number): boolean => formats[i] !== 'perf_analyzer' || hasSidecar(f);
+  const by: LengthBy = options.lengthBy ?? (files.every(hasMeta) ? 'meta' : options.tokenizer !== undefined ? 'tokens' : 'words');
   if (by === 'tokens' && options.tokenizer === undefined) throw new UsageError('--length-by tokens needs --tokenizer PATH (a local tokenizer.json)');
   if (by === 'meta') {
-    const missing = files.filter((f) => !hasSidecar(f));
+    const missing = files.filter((f, i) => !hasMeta(f, i));
     if (missing.length > 0) throw new UsageError(`--length-by meta: no palens sidecar (FILE.palens.json) for ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}`);
   }
   const tokenizer = by === 'tokens' ? await tokenizerFor(options.tokenizer!) : null;
@@ -53,6 +57,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
     if (!result.source.hasResponseOutputs) {
       warnings.push(noOutputsWarning(result.file));
     }
+    for (const note of result.source.notes ?? []) warnings.push(`${result.file}: ${note}`);
   };
   if ((options.threads ?? 2) > 1 && files.length > 1) {
     await sweepInPool(
@@ -66,7 +71,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
     for (const file of files) take(await sweepFile(file, sink, jobOptions));
   }
   let unit: SweepSummary['unit'] = by === 'meta' ? 'tokens' : by;
-  if (by === 'meta') unit = (await readSidecarLengths(files[0]!)).unit;
+  if (by === 'meta' && formats[0] === 'perf_analyzer') unit = (await readSidecarLengths(files[0]!)).unit;
   const { sweep, warnings: sweepWarnings } = summarizeSweep(sink, { by, unit, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null });
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,

@@ -6,8 +6,10 @@ import type { MetricOptions } from '../metrics/experiment.js';
 import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { SweepSink } from '../sweep/sweep.js';
-import { readExport, type ReadResult } from '../export/reader.js';
+import type { ReadResult } from '../export/reader.js';
 import { joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
+import { detectFormat } from '../formats/detect.js';
+import { readRecords } from '../formats/source.js';
 
 export interface SweepJobOptions {
   by: LengthBy;
@@ -31,7 +33,9 @@ export function tokenizerFor(path: string): Promise<TokenCounter> {
 export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOptions): Promise<ReadResult> {
   const tokenizer = o.by === 'tokens' && o.tokenizer !== null ? await tokenizerFor(o.tokenizer) : null;
   const sidecar = await readSidecar(file);
-  const meta = o.by === 'meta' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
+  const format = await detectFormat(file);
+  // Peer tools' files carry their own prompt lengths; perf_analyzer exports need a sidecar.
+  const meta = o.by === 'meta' && format === 'perf_analyzer' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
   sink.useMeasure(
     measure(o.by, {
       bucket: o.bucket,
@@ -39,5 +43,5 @@ export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOption
       ...(tokenizer === null ? {} : { countTokens: (text: string) => tokenizer.count(text) }),
     }),
   );
-  return readExport(file, joinStatuses(sidecar, sink), { failFast: true });
+  return readRecords(file, joinStatuses(sidecar, sink), { failFast: true }, format);
 }

@@ -33,6 +33,25 @@ export interface RequestRecord {
    * Anything but 'ok' is a failed request: its responses enter no latency statistic.
    */
   status: RequestStatus | null;
+  /**
+   * Peer tools' records (formats/) say more than an export. Absent means unknown.
+   * Output tokens the source counted (server usage or its own tokenizer).
+   */
+  outputTokens?: number;
+  /** Prompt tokens the source counted (AIPerf input_sequence_length, GuideLLM prompt_tokens, vLLM input_lens): `--length-by meta`. */
+  promptTokens?: number;
+  /**
+   * Responses between the first and the last whose times the source did not keep (GuideLLM keeps
+   * only the first and last token times): they count as responses, but metrics that need every gap
+   * leave the request out.
+   */
+  untimedResponses?: number;
+  /**
+   * When the request ended, ns from the time base, where the source measures request latency to
+   * something later than its last token (GuideLLM's request_end, vLLM's last chunk). Absent: the
+   * last used response ends it.
+   */
+  endNs?: number;
 }
 
 /**
@@ -52,6 +71,9 @@ export interface ExperimentInfo {
   requests: number;
 }
 
+/** The file formats palens reads (formats/). */
+export type FileFormat = 'perf_analyzer' | 'aiperf' | 'guidellm' | 'vllm';
+
 /** What a source says about itself once it has been read to the end. */
 export interface SourceInfo {
   version: string | null;
@@ -63,6 +85,10 @@ export interface SourceInfo {
   hasRequestInputs: boolean;
   /** Absolute time of offset 0 in ns since the epoch, as an exact decimal string. */
   timeBaseNs: string | null;
+  /** Which tool wrote the file (formats/detect.ts); absent for perf_analyzer exports. */
+  format?: FileFormat;
+  /** What the reader left out or could not know, for the report's warnings (e.g. AIPerf warm-up requests). */
+  notes?: string[];
 }
 
 /** Receives a source's records as they are read. */

@@ -5,6 +5,7 @@
  */
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { AnalysisFigures } from '../metrics/figures.js';
+import type { FileFormat } from '../records/record.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 
 export const ANALYSIS_SCHEMA_VERSION = 1;
@@ -22,6 +23,8 @@ export interface InputSummary {
   has_response_outputs: boolean;
   /** Absolute time of offset 0, ns since the Unix epoch, exact, as a decimal string. */
   time_base_ns: string | null;
+  /** Which tool wrote the file (formats/detect.ts). */
+  format: FileFormat;
 }
 
 export interface FileExperiment extends ExperimentSummary {

@@ -29,7 +29,7 @@ export function renderTable(a: Analysis, c: ChalkInstance): string {
 }
 
 function describeInput(i: InputSummary): string {
-  const who = i.version === null ? 'perf_analyzer export' : i.version.startsWith('palens') ? `${i.version} capture` : `perf_analyzer ${i.version}`;
+  const who = i.format !== 'perf_analyzer' ? peerTitle(i.format, i.version) : i.version === null ? 'perf_analyzer export' : i.version.startsWith('palens') ? `${i.version} capture` : `perf_analyzer ${i.version}`;
   const kind = i.service_kind ? `, ${i.service_kind}` : '';
   return `${who}${kind} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}`;
 }
@@ -108,4 +108,12 @@ function sweepBlock(s: SweepSummary, a: Analysis, c: ChalkInstance): string[] {
   lines.push('');
   for (const l of fitLines(s)) lines.push(`  ${c.cyan(l)}`);
   return lines;
+}
+
+/** A peer tool's file in the header: "AIPerf profile_export.jsonl", "GuideLLM 0.8.1 benchmarks.json". */
+function peerTitle(format: string, version: string | null): string {
+  const v = version === null ? '' : ` ${version}`;
+  if (format === 'aiperf') return `AIPerf${v} profile_export.jsonl`;
+  if (format === 'guidellm') return `GuideLLM${v} benchmarks.json`;
+  return `vLLM bench${v} result`;
 }

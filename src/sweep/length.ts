@@ -38,7 +38,8 @@ export function measure(
     }
     case 'meta': {
       const meta = options.meta;
-      if (meta === undefined || meta === null) throw new Error('measure: meta needs a sidecar');
+      // Without a sidecar: the prompt tokens the source itself recorded (peer tools' files).
+      if (meta === undefined || meta === null) return { by, unit: 'tokens', of: (r) => bucketed(r.promptTokens ?? -1, b) };
       return { by, unit: meta.unit, of: (r) => bucketed(meta.lookup(r.experiment, r.index), b) };
     }
   }

@@ -23,8 +23,8 @@ export interface InputSummary {
   has_response_outputs: boolean;
   /** Absolute time of offset 0, ns since the Unix epoch, exact, as a decimal string. */
   time_base_ns: string | null;
-  /** Which tool wrote the file (formats/detect.ts). */
-  format: FileFormat;
+  /** Which tool wrote the file (formats/detect.ts); absent means a perf_analyzer-format export (a capture's). */
+  format?: FileFormat;
 }
 
 export interface FileExperiment extends ExperimentSummary {

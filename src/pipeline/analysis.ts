@@ -94,7 +94,7 @@ export function inputSummary(r: ReadResult): InputSummary {
     has_request_inputs: r.source.hasRequestInputs,
     has_response_outputs: r.source.hasResponseOutputs,
     time_base_ns: r.source.timeBaseNs,
-    format: r.source.format ?? 'perf_analyzer',
+    ...(r.source.format === undefined || r.source.format === 'perf_analyzer' ? {} : { format: r.source.format }),
   };
 }
 

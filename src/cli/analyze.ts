@@ -8,6 +8,7 @@ import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
+import { parseSlo, type Slo } from '../metrics/slo.js';
 import { byteProgress } from './progress.js';
 
 import type { Format } from './options.js';
@@ -26,6 +27,8 @@ export interface AnalyzeCliOptions {
   bucket: number | undefined;
   html: string | undefined;
   color: boolean | undefined;
+  slo: Slo | undefined;
+  sloTarget: number | undefined;
 }
 
 /** Converts and checks raw options; returns every problem at once. */
@@ -57,6 +60,17 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
   }
   if (sweep && raw.experiment !== undefined && String(raw.experiment) !== 'all') issues.push('--experiment does not go with --sweep (a sweep pools every experiment)');
   if (raw['length-by'] === 'tokens' && raw.tokenizer === undefined) issues.push('--length-by tokens needs --tokenizer PATH');
+  let slo: Slo | undefined;
+  if (raw.slo !== undefined) {
+    try {
+      slo = parseSlo(String(raw.slo));
+    } catch (e) {
+      issues.push((e as Error).message);
+    }
+  }
+  const sloTarget = raw['slo-target'] === undefined ? undefined : Number(raw['slo-target']);
+  if (sloTarget !== undefined && !(sloTarget > 0 && sloTarget <= 1)) issues.push(`--slo-target: expected a fraction in (0, 1], got ${String(raw['slo-target'])}`);
+  if (sloTarget !== undefined && (!sweep || raw.slo === undefined)) issues.push('--slo-target goes with --sweep and --slo');
   if (issues.length > 0) return issues;
   return {
     files,
@@ -72,6 +86,8 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
     bucket,
     html: raw.html === undefined ? undefined : String(raw.html),
     color: raw.color === undefined ? undefined : Boolean(raw.color),
+    slo,
+    sloTarget,
   };
 }
 
@@ -92,6 +108,8 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         ...(opts.lengthBy === undefined ? {} : { lengthBy: opts.lengthBy }),
         ...(opts.tokenizer === undefined ? {} : { tokenizer: opts.tokenizer }),
         ...(opts.bucket === undefined ? {} : { bucket: opts.bucket }),
+        ...(opts.slo === undefined ? {} : { slo: opts.slo }),
+        ...(opts.sloTarget === undefined ? {} : { sloTarget: opts.sloTarget }),
       });
     } else {
       analysis = await analyzeFiles(opts.files, {
@@ -100,6 +118,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         keepEmptyResponses: opts.keepEmptyResponses,
         threads: opts.threads,
         figures: opts.html !== undefined,
+        ...(opts.slo === undefined ? {} : { slo: opts.slo }),
         onProgress: (file, read, total) => progress.update(file, read, total),
       });
     }

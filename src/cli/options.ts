@@ -34,6 +34,8 @@ export function analyzeOptions(y: Argv): Argv {
     .option('tokenizer', { type: 'string', describe: 'a local Hugging Face tokenizer.json, or a folder holding one (never downloaded)' })
     .option('bucket', { type: 'number', describe: 'round prompt lengths to the nearest multiple of N' })
     .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to FILE' })
+    .option('slo', { type: 'string', describe: 'goodput: per-request bounds, e.g. time_to_first_token<=200ms,inter_token_latency<=40ms (docs/METRICS.md#goodput)' })
+    .option('slo-target', { type: 'number', describe: 'with --sweep --slo: the goodput fraction a prompt length must reach (default 0.9)' })
     .option('keep-empty-responses', {
       type: 'boolean',
       default: false,

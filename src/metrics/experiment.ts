@@ -6,6 +6,8 @@ import type { ExperimentInfo, RequestRecord } from '../records/record.js';
 import { type Distribution, summarize } from './distribution.js';
 import type { FigureSamples } from './figures.js';
 import { ExactSample, type SampleState } from './samples.js';
+import { type Goodput, goodput, meetsSlo, type RequestValues, type Slo } from './slo.js';
+import { PositionGaps, type PositionStat } from './positions.js';
 
 export interface MetricOptions {
   /** Keep empty responses' timestamps (as naive scripts do) instead of dropping them. */
@@ -13,6 +15,8 @@ export interface MetricOptions {
   percentiles: readonly number[];
   /** Values each pooled sample stages before bucketing (metrics/samples.ts); smaller when many groups are held. */
   stageValues?: number;
+  /** Bounds for goodput (metrics/slo.ts), when the user gave --slo. */
+  slo?: Slo;
 }
 
 export interface Rate {
@@ -28,6 +32,8 @@ export interface ExperimentMetrics {
   output_responses: Distribution;
   prompt_words: Distribution;
   prompt_chars: Distribution;
+  time_to_second_token: Distribution;
+  output_token_throughput_per_request: Distribution;
   request_throughput: Rate;
   output_response_throughput: Rate;
 }
@@ -41,6 +47,8 @@ export const DISTRIBUTION_METRICS = [
   'output_responses',
   'prompt_words',
   'prompt_chars',
+  'time_to_second_token',
+  'output_token_throughput_per_request',
 ] as const;
 export type DistributionMetric = (typeof DISTRIBUTION_METRICS)[number];
 export const RATE_METRICS = ['request_throughput', 'output_response_throughput'] as const;
@@ -82,23 +90,33 @@ export interface ExperimentSummary {
   /** Send time of the first request, ns from the source's time base. */
   start_offset_ns: number | null;
   metrics: ExperimentMetrics;
+  /** Requests meeting the --slo bounds (metrics/slo.ts), or null without --slo. */
+  goodput: Goodput | null;
+  /** The gap before output response k (k = 1 …), over requests with every gap known (metrics/positions.ts). */
+  inter_token_latency_by_position: PositionStat[];
 }
 
 /** An accumulator as plain data, to cross a worker boundary. */
 export interface AccumulatorState {
-  counters: { total: number; completed: number; noResponse: number; onlyEmpty: number; badStatus: number; responses: number; empty: number; used: number };
+  counters: { total: number; completed: number; noResponse: number; onlyEmpty: number; badStatus: number; responses: number; empty: number; used: number; sloMet: number };
   firstSend: number;
   lastResponse: number;
-  samples: Record<'ttft' | 'latency' | 'itl' | 'outputs' | 'words' | 'chars' | 'gaps', SampleState>;
+  samples: Record<'ttft' | 'latency' | 'itl' | 'outputs' | 'words' | 'chars' | 'gaps' | 'ttst' | 'tps', SampleState>;
+  positions: SampleState[];
 }
 
-const SAMPLE_NAMES = ['ttft', 'latency', 'itl', 'outputs', 'words', 'chars', 'gaps'] as const;
+const SAMPLE_NAMES = ['ttft', 'latency', 'itl', 'outputs', 'words', 'chars', 'gaps', 'ttst', 'tps'] as const;
 
 /** The buffers under accumulator states, to transfer them to another thread rather than copy them. */
 export function stateBuffers(states: readonly AccumulatorState[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const state of states) {
     for (const s of Object.values(state.samples)) {
+      out.add(s.stage.buffer as ArrayBuffer);
+      out.add(s.floats.buffer as ArrayBuffer);
+      for (const b of s.buckets) for (const a of [b.dense, b.low]) if (a !== null) out.add(a.buffer as ArrayBuffer);
+    }
+    for (const s of state.positions) {
       out.add(s.stage.buffer as ArrayBuffer);
       out.add(s.floats.buffer as ArrayBuffer);
       for (const b of s.buckets) for (const a of [b.dense, b.low]) if (a !== null) out.add(a.buffer as ArrayBuffer);
@@ -115,6 +133,12 @@ export class ExperimentAccumulator {
   private readonly words: ExactSample;
   private readonly chars: ExactSample;
   private readonly gaps: ExactSample;
+  /** Second used response − first, per request with every gap known. */
+  private readonly ttst: ExactSample;
+  /** Output tokens / request latency (s), per request whose source counted tokens. */
+  private readonly tps = new ExactSample(false);
+  private readonly positions = new PositionGaps();
+  private sloMet = 0;
   private total = 0;
   private completed = 0;
   private noResponse = 0;
@@ -134,6 +158,7 @@ export class ExperimentAccumulator {
     this.words = new ExactSample(true, stage);
     this.chars = new ExactSample(true, stage);
     this.gaps = new ExactSample(true, stage);
+    this.ttst = new ExactSample(true, stage);
   }
 
   /** Adds one request; returns its time to first token in ns, or NaN when it failed. */
@@ -153,6 +178,7 @@ export class ExperimentAccumulator {
     const keepAll = this.options.keepEmptyResponses || flags === null;
     let n = 0;
     let first = 0;
+    let second = NaN;
     let prev = 0;
     for (let k = 0; k < r.responseCount; k++) {
       if (flags !== null && flags[k] === 1) {
@@ -161,7 +187,11 @@ export class ExperimentAccumulator {
       }
       const t = ns[k]!;
       if (n === 0) first = t;
-      else if (untimed === 0) this.gaps.add(t - prev);
+      else if (untimed === 0) {
+        this.gaps.add(t - prev);
+        this.positions.add(n, t - prev);
+        if (n === 1) second = t;
+      }
       prev = t;
       n++;
     }
@@ -186,7 +216,26 @@ export class ExperimentAccumulator {
     const end = r.endNs !== undefined && r.endNs > prev ? r.endNs : prev;
     this.latency.add(end - r.sendNs);
     this.outputs.add(n);
-    if (n > 1) this.itl.add((prev - first) / (n - 1));
+    const itl = n > 1 ? (prev - first) / (n - 1) : NaN;
+    if (n > 1) this.itl.add(itl);
+    const ttst = second - first;
+    if (!Number.isNaN(ttst)) this.ttst.add(ttst);
+    const latency = end - r.sendNs;
+    const tokens = r.outputTokens ?? -1;
+    const tps = tokens >= 0 && latency > 0 ? (tokens * 1e9) / latency : NaN;
+    if (!Number.isNaN(tps)) this.tps.add(tps);
+    const slo = this.options.slo;
+    if (slo !== undefined) {
+      const values: RequestValues = {
+        time_to_first_token: ttft,
+        time_to_second_token: ttst,
+        inter_token_latency: itl,
+        request_latency: latency,
+        output_token_throughput_per_request: tps,
+        output_responses: n,
+      };
+      if (meetsSlo(slo, values)) this.sloMet++;
+    }
     if (end > this.lastResponse) this.lastResponse = end;
     return ttft;
   }
@@ -204,10 +253,12 @@ export class ExperimentAccumulator {
         responses: this.responses,
         empty: this.empty,
         used: this.used,
+        sloMet: this.sloMet,
       },
       firstSend: this.firstSend,
       lastResponse: this.lastResponse,
       samples,
+      positions: this.positions.snapshot(),
     };
   }
 
@@ -225,6 +276,8 @@ export class ExperimentAccumulator {
     this.responses += c.responses;
     this.empty += c.empty;
     this.used += c.used;
+    this.sloMet += c.sloMet;
+    this.positions.merge(state.positions);
     this.firstSend = Math.min(this.firstSend, state.firstSend + timeShift);
     this.lastResponse = Math.max(this.lastResponse, state.lastResponse + timeShift);
     for (const name of SAMPLE_NAMES) this[name].merge(state.samples[name]);
@@ -269,9 +322,13 @@ export class ExperimentAccumulator {
         output_responses: summarize(this.outputs, 'responses', p),
         prompt_words: summarize(this.words, 'words', p),
         prompt_chars: summarize(this.chars, 'chars', p),
+        time_to_second_token: summarize(this.ttst, 'ns', p),
+        output_token_throughput_per_request: summarize(this.tps, 'tokens/s', p),
         request_throughput: { unit: 'requests/s', value: perSecond(this.completed) },
         output_response_throughput: { unit: 'responses/s', value: perSecond(this.used) },
       },
+      goodput: this.options.slo === undefined ? null : goodput(this.options.slo, this.sloMet, this.total, duration),
+      inter_token_latency_by_position: this.positions.summary(),
     };
   }
 }

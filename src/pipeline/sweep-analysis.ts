@@ -27,6 +27,8 @@ export interface SweepOptions extends MetricOptions {
   threads?: number;
   /** Also extract the samples' shapes for a report that draws (`--html`). @default false */
   figures?: boolean;
+  /** --slo-target: the goodput fraction a prompt length must reach (sweep/slo-capacity.ts). @default 0.9 */
+  sloTarget?: number;
 }
 
 /** Always reported for sweep points, whatever --percentiles says: the sweep table shows them. */
@@ -46,7 +48,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   }
   const tokenizer = by === 'tokens' ? await tokenizerFor(options.tokenizer!) : null;
   const percentiles = [...new Set([...options.percentiles, ...SWEEP_PERCENTILES])].sort((a, b) => a - b);
-  const metrics = { keepEmptyResponses: options.keepEmptyResponses, percentiles };
+  const metrics = { keepEmptyResponses: options.keepEmptyResponses, percentiles, ...(options.slo === undefined ? {} : { slo: options.slo }) };
   const jobOptions = { by, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null, metrics };
 
   const sink = new SweepSink(metrics);
@@ -72,7 +74,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   }
   let unit: SweepSummary['unit'] = by === 'meta' ? 'tokens' : by;
   if (by === 'meta' && formats[0] === 'perf_analyzer') unit = (await readSidecarLengths(files[0]!)).unit;
-  const { sweep, warnings: sweepWarnings } = summarizeSweep(sink, { by, unit, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null });
+  const { sweep, warnings: sweepWarnings } = summarizeSweep(sink, { by, unit, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null, ...(options.sloTarget === undefined ? {} : { sloTarget: options.sloTarget }) });
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     tool: { name: 'palens', version: VERSION },

@@ -42,6 +42,10 @@ export function renderCsv(a: Analysis): string {
       const r = e.metrics[name];
       lines.push(row([...head, name, r.unit, null, null, null, null, null, ...pKeys.map(() => null), r.value]));
     }
+    if (e.goodput !== null && e.goodput !== undefined) {
+      lines.push(row([...head, 'goodput_fraction', 'fraction', e.goodput.requests, null, null, null, null, ...pKeys.map(() => null), e.goodput.fraction]));
+      lines.push(row([...head, 'goodput', 'requests/s', e.goodput.met, null, null, null, null, ...pKeys.map(() => null), e.goodput.requests_per_second]));
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -50,6 +50,10 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): stri
   lines.push(
     `  throughput ${rate(e.metrics.request_throughput.value, 'requests/s')} · ${rate(e.metrics.output_response_throughput.value, 'responses/s')}`,
   );
+  const g = e.goodput;
+  if (g !== null && g !== undefined) {
+    lines.push(`  goodput ${g.fraction === null ? '–' : `${(100 * g.fraction).toFixed(1)}%`} of requests (${grouped(g.met)} of ${grouped(g.requests)}) · ${rate(g.requests_per_second, 'requests/s')} · SLO ${g.slo}`);
+  }
   lines.push('');
 
   const count = (v: number | null): string =>
@@ -61,6 +65,10 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): stri
     { title: ['request', 'latency (ms)'], dist: e.metrics.request_latency, format: ms },
     { title: ['output', 'responses'], dist: e.metrics.output_responses, format: count },
   ];
+  if (e.metrics.time_to_second_token.count > 0) columns.push({ title: ['time to second', 'token (ms)'], dist: e.metrics.time_to_second_token, format: ms });
+  if (e.metrics.output_token_throughput_per_request.count > 0) {
+    columns.push({ title: ['output tokens/s', 'per request'], dist: e.metrics.output_token_throughput_per_request, format: count });
+  }
   if (e.metrics.prompt_words.count > 0) {
     columns.push({ title: ['prompt', 'words'], dist: e.metrics.prompt_words, format: count });
     columns.push({ title: ['prompt', 'chars'], dist: e.metrics.prompt_chars, format: count });
@@ -107,6 +115,13 @@ function sweepBlock(s: SweepSummary, a: Analysis, c: ChalkInstance): string[] {
   lines.push(c.dim('  (times in ms; TTFT = time to first token, t2t = token-to-token latency, ITL = inter-token latency)'));
   lines.push('');
   for (const l of fitLines(s)) lines.push(`  ${c.cyan(l)}`);
+  const cap = s.slo_capacity;
+  if (cap !== null && cap !== undefined) {
+    const goodputs = s.points.map((p) => `${p.length}: ${p.goodput?.fraction === null || p.goodput === null ? '–' : `${(100 * p.goodput.fraction).toFixed(1)}%`}`).join(', ');
+    const end = (v: number | null): string => (v === null ? 'none' : String(v));
+    lines.push(`  goodput (${s.points[0]?.goodput?.slo ?? ''}) by ${s.unit}: ${goodputs}`);
+    lines.push(`  largest ${s.unit.replace(/s$/, '')} length with goodput ≥ ${(100 * cap.target).toFixed(0)}%: ${end(cap.length)} (95% interval ${end(cap.interval[0])} – ${end(cap.interval[1])})`);
+  }
   return lines;
 }
 

@@ -8,6 +8,8 @@ import { type AccumulatorState, ExperimentAccumulator, type MetricOptions, type 
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
 import { linearFit, outliers, quadraticFit, quadraticMatters, weightedLinearFit } from './fit.js';
 import type { LengthBy, LengthMeasure, LengthUnit } from './length.js';
+import { type SloCapacity, sloCapacity } from './slo-capacity.js';
+import type { Goodput } from '../metrics/slo.js';
 
 export interface SweepState {
   groups: { length: number; acc: AccumulatorState }[];
@@ -125,6 +127,8 @@ export interface SweepPoint {
     inter_token_latency: Distribution;
     request_latency: Distribution;
   };
+  /** Requests of this length meeting --slo, or null without --slo. */
+  goodput: Goodput | null;
 }
 
 export interface PrefillFit {
@@ -173,6 +177,8 @@ export interface SweepSummary {
   points: SweepPoint[];
   fits: { time_to_first_token: PrefillFit | null; token_to_token_latency: DecodeFit | null };
   outliers: SweepOutlier[];
+  /** With --slo: the largest prompt length whose goodput fraction reaches --slo-target (sweep/slo-capacity.ts). */
+  slo_capacity: SloCapacity | null;
 }
 
 export interface SweepDescription {
@@ -180,6 +186,8 @@ export interface SweepDescription {
   unit: LengthUnit;
   bucket: number | null;
   tokenizer: string | null;
+  /** --slo-target: the goodput fraction a prompt length must reach. @default 0.9 */
+  sloTarget?: number;
 }
 
 /** Standard error of a distribution's mean, std / √n. */
@@ -202,6 +210,7 @@ export function summarizeSweep(sink: SweepSink, d: SweepDescription): { sweep: S
         inter_token_latency: s.metrics.inter_token_latency,
         request_latency: s.metrics.request_latency,
       },
+      goodput: s.goodput,
     };
   });
 
@@ -255,6 +264,8 @@ export function summarizeSweep(sink: SweepSink, d: SweepDescription): { sweep: S
     for (const i of outliers(residuals, withGaps.map((p) => standardError(p.metrics.token_to_token_latency)))) outlying.push({ metric: 'token_to_token_latency', length: withGaps[i]!.length, residual_ns: residuals[i]! });
   }
 
+  const withSlo = points.filter((p) => p.goodput !== null);
+  const capacity = withSlo.length === 0 ? null : sloCapacity(withSlo.map((p) => ({ length: p.length, met: p.goodput!.met, requests: p.goodput!.requests })), d.sloTarget ?? 0.9);
   const lengths = points.length;
   if (lengths < 3) warnings.push(`sweep: ${lengths} prompt length${lengths === 1 ? '' : 's'} found; a fit needs at least 3 to mean much`);
   if (r.unknown > 0) warnings.push(`sweep: ${r.unknown} request${r.unknown === 1 ? '' : 's'} without a known prompt length left out (--length-by ${d.by})`);
@@ -275,6 +286,7 @@ export function summarizeSweep(sink: SweepSink, d: SweepDescription): { sweep: S
       points,
       fits: { time_to_first_token: prefill, token_to_token_latency: decode },
       outliers: outlying,
+      slo_capacity: capacity,
     },
     warnings,
   };

@@ -44,7 +44,7 @@ describe('palens analyze', () => {
       expect(r.stdout).toBe('');
       const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
       expect(lines[0]).toBe('file,experiment,mode,load,metric,unit,count,mean,std,min,max,p50,p99,value');
-      expect(lines).toHaveLength(1 + 9);
+      expect(lines).toHaveLength(1 + 11);
       expect(lines.slice(1).every((l) => l.split(',')[1] === '1')).toBe(true);
     });
   });

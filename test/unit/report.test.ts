@@ -55,7 +55,7 @@ describe('JSON and CSV output', () => {
     const statKeys = ['unit', 'count', 'mean', 'std', 'min', 'max', ...Object.keys(dist.percentiles)];
     for (const k of statKeys) expect(header).toContain(k);
     expect(Object.keys(dist.percentiles)).toEqual([percentileKey(50), percentileKey(99.9)]);
-    expect(lines).toHaveLength(1 + a.experiments.length * 9);
+    expect(lines).toHaveLength(1 + a.experiments.length * 11);
     const ttft = lines.find((l) => l.includes(',time_to_first_token,'))!.split(',');
     expect(Number(ttft[header.indexOf('mean')])).toBe(dist.mean);
   });

@@ -9,7 +9,8 @@ import { analyzeSweep } from '../pipeline/sweep-analysis.js';
 import { type CaptureConfig, type CaptureResult, capture, type LoadLevel } from '../driver/capture.js';
 import { type Backend, extraTensor, inputDataSource, parseExtraInput, parseRequestParameter, presetSource, type RequestPlan, type RequestSource } from '../driver/presets.js';
 import { EXIT, UsageError } from '../errors.js';
-import { DEFAULT_LAW, type LatencyLaw } from '../mock/latency.js';
+import { DEFAULT_LAW, describeLaw, type LatencyLaw } from '../mock/latency.js';
+import { MODEL_NAMES } from '../mock/models.js';
 import { type RunningMock, startMock } from '../mock/server.js';
 import type { RunningOpenAIMock } from '../mock/openai/server.js';
 import { apiOf, apiProblems, defaultUrl, OPENAI_MOCK_MODEL, openaiConfig, openaiMockCommand, openaiTransport, startEmbeddedOpenAIMock } from './openai.js';
@@ -76,6 +77,10 @@ interface Resolved {
   ignoreEos: boolean;
 }
 
+/** Request rates palens accepts: one request per 100 s to a million per second. */
+const MIN_RATE = 0.01;
+const MAX_RATE = 1e6;
+
 /** Converts and checks the load options; returns every problem at once. */
 export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?: number; ignoreEos?: boolean; lengthFromScenario?: boolean } = {}): Resolved | string[] {
   // prefill and generation measure as the seed did: count windows of 10, any three "stable" (-s 999).
@@ -110,6 +115,16 @@ export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?
     maxTrials: int('max-trials', 1) ?? 10,
   };
   if (!(windows.stabilityPercent >= 0)) issues.push('--stability-percentage: expected a percentage ≥ 0');
+  const ms = (k: string, min: number, what: string): void => {
+    if (raw[k] === undefined) return;
+    const v = Number(raw[k]);
+    if (!Number.isFinite(v) || v < min || (min === 0 && v === 0 && k === 'timeout')) issues.push(`--${k}: expected ${what}, got ${String(raw[k])}`);
+  };
+  ms('grace', 0, 'milliseconds ≥ 0');
+  ms('timeout', 0, 'milliseconds above 0');
+  for (const l of levels) {
+    if (l.mode === 'request_rate' && !(l.value >= MIN_RATE && l.value <= MAX_RATE)) issues.push(`request rate ${l.value}: expected ${MIN_RATE} to ${MAX_RATE} requests per second`);
+  }
   // The scenarios measure each length on a fresh stream: its first requests pay for the stream's
   // set-up and for code not yet compiled, so two are sent first and left out by default.
   const warmup = int('warmup', 0) ?? (seedLike ? 2 : 0);
@@ -138,17 +153,34 @@ export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?
   };
 }
 
-async function withTarget<T>(raw: Record<string, unknown>, backend: Backend, fn: (target: string, model: string) => Promise<T>): Promise<T> {
+/** Triton's gRPC HOST:PORT from -u: a host alone gets Triton's gRPC port 8001, and says so. */
+export function tritonTarget(url: unknown, io: CliIo): string {
+  if (url === undefined) return '127.0.0.1:8001';
+  const u = String(url).trim();
+  if (u === '') throw new UsageError("-u '': expected the server's gRPC address, HOST:PORT (e.g. 127.0.0.1:8001)");
+  const m = /^(\[[^\]]+\]|[^:/\s]+)(?::(\d+))?$/.exec(u);
+  if (m === null) throw new UsageError(`-u ${u}: expected HOST:PORT for Triton's gRPC API (an OpenAI-compatible server: http://HOST:PORT)`);
+  if (m[2] === undefined) {
+    io.stderr.write(`palens: -u ${u} names no port: using ${u}:8001, Triton's gRPC port\n`);
+    return `${u}:8001`;
+  }
+  const port = Number(m[2]);
+  if (!(port >= 1 && port <= 65535)) throw new UsageError(`-u ${u}: the port must be 1–65535`);
+  return u;
+}
+
+async function withTarget<T>(raw: Record<string, unknown>, io: CliIo, backend: Backend, fn: (target: string, model: string) => Promise<T>): Promise<T> {
   let mock: RunningMock | RunningOpenAIMock | null = null;
   const api = apiOf(raw);
   const problems = apiProblems(raw, api);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   try {
-    let target = String(raw.url ?? defaultUrl(api));
+    let target = api === 'triton' && !raw.mock ? tritonTarget(raw.url, io) : String(raw.url ?? defaultUrl(api));
     let model = raw.model === undefined ? null : String(raw.model);
     if (raw.mock) {
       mock = api === 'openai' ? await startEmbeddedOpenAIMock(EMBEDDED_LAW, raw) : await startMock({ port: 0, law: EMBEDDED_LAW });
       target = mock.target;
+      io.stderr.write(`palens: --mock: the embedded palens mock on ${target}, latency law ${describeLaw(EMBEDDED_LAW)}\n`);
       model ??= api === 'openai' ? OPENAI_MOCK_MODEL : MOCK_MODEL[backend];
     }
     if (model === null) throw new UsageError('name the model with -m MODEL (or use --mock)');
@@ -282,7 +314,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   let res: CaptureResult;
   let clock: Clock | null = null;
   try {
-    res = await withTarget(raw, r.backend, (target, model) => {
+    res = await withTarget(raw, io, r.backend, (target, model) => {
       const cfg = buildConfig(raw, r, target, model, file, tokenizer, io, prompt);
       clock = cfg.clock;
       cfg.onProgress = (p) => bar.update('capture', 0, p);
@@ -333,7 +365,7 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
   let interrupted = false;
   const bar = await progressBar(io, lengths.length);
   try {
-    await withTarget(raw, r.backend, async (target, model) => {
+    await withTarget(raw, io, r.backend, async (target, model) => {
       for (const [i, length] of lengths.entries()) {
         if (interrupted) break;
         const file = join(results, `${name}-${length}.json`);
@@ -379,7 +411,7 @@ export async function mockCommand(raw: Record<string, unknown>, io: CliIo): Prom
     ...(tokenizer === null ? {} : { countTokens: (t: string) => tokenizer.count(t) }),
     ...(raw['truth-log'] === undefined ? {} : { truthLog: String(raw['truth-log']) }),
   });
-  io.stdout.write(`palens mock listening on ${mock.target} (models: vllm, vllm_legacy, ensemble); Ctrl-C stops it\n`);
+  io.stdout.write(`palens mock listening on ${mock.target} (models: ${MODEL_NAMES.join(', ')}); Ctrl-C stops it\n`);
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) resolve();
     io.signal?.addEventListener('abort', () => resolve());

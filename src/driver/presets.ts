@@ -3,7 +3,7 @@
  * protocols.md §2, §4, §5.1), checked against the model's own config before anything is sent.
  */
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { encodeTensor, type Plain, type TensorValue, wireType } from '../proto/codec.js';
 
 import type { Backend } from './backends.js';
@@ -154,6 +154,7 @@ export async function inputDataSource(file: string, o: BuildOptions): Promise<Re
   const data = (doc as { data?: unknown } | null)?.data;
   if (!Array.isArray(data) || data.length === 0) throw new UsageError(`--input-data ${file}: expected {"data": [ … ]} with at least one step`);
   const flat = (data as unknown[]).flatMap((s) => (Array.isArray(s) ? s : [s]));
+  const stepPointers = (data as unknown[]).flatMap((s, i) => (Array.isArray(s) ? s.map((_, j) => `/data/${i}/${j}`) : [`/data/${i}`]));
   const rawSteps = flat.map((step, i) => {
     if (typeof step !== 'object' || step === null) throw new UsageError(`--input-data ${file}: /data/${i} is not an object of input name → value`);
     return step as Record<string, unknown>;
@@ -168,8 +169,11 @@ export async function inputDataSource(file: string, o: BuildOptions): Promise<Re
       model = m;
       const problems = decoupledCheck(m);
       try {
-        steps = rawSteps.map((s, i) => parseStep(s, m, `${file}: /data/${i}`));
+        steps = rawSteps.map((s, i) => parseStep(s, m, file, stepPointers[i]!));
       } catch (e) {
+        // Content the model cannot take (bad base64, content against shape, sampling parameters
+        // that are not JSON) is the file's fault: an InputError naming the file and the place.
+        if (e instanceof InputError) throw e;
         problems.push((e as Error).message);
       }
       for (const [i, s] of steps.entries()) {
@@ -208,42 +212,69 @@ function applyLimit(tensors: Tensor[], parameters: RequestPlan['parameters'], o:
   }
 }
 
-function parseStep(step: Record<string, unknown>, m: ModelInfo, where: string): Step {
+const SAMPLING_INPUTS = ['sampling_parameters', 'SAMPLING_PARAMETERS'];
+
+function parseStep(step: Record<string, unknown>, m: ModelInfo, file: string, pointer: string): Step {
   const out: Step = new Map();
+  const bad = (at: string, expected: string): InputError => new InputError('PALENS_INPUT_SCHEMA', `--input-data: ${expected}`, { file, pointer: at });
   for (const [name, raw] of Object.entries(step)) {
     if (name === 'model' || name === 'timestamp') continue;
+    const at = `${pointer}/${name}`;
     const input = m.inputs.find((i) => i.name === name);
-    if (input === undefined) throw new UsageError(`${where}/${name}: model '${m.name}' has no input '${name}' (its inputs: ${m.inputs.map((i) => i.name).join(', ')})`);
+    if (input === undefined) throw new UsageError(`${file}: ${at}: model '${m.name}' has no input '${name}' (its inputs: ${m.inputs.map((i) => i.name).join(', ')})`);
     let values: unknown = raw;
     let shape: number[] | undefined;
+    let valuesAt = at;
     if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
       const r = raw as { content?: unknown; shape?: unknown; b64?: unknown };
-      if (r.b64 !== undefined) values = decodeB64(String(r.b64), input.datatype, `${where}/${name}`);
+      if (r.b64 !== undefined) values = decodeB64(r.b64, input.datatype, (e) => bad(`${at}/b64`, e));
       else if (r.content !== undefined) {
         const c = r.content as { b64?: unknown } | unknown[];
-        values = Array.isArray(c) ? c : decodeB64(String((c as { b64?: unknown }).b64), input.datatype, `${where}/${name}`);
-      } else throw new UsageError(`${where}/${name}: expected an array, {"content", "shape"} or {"b64"}`);
-      if (Array.isArray(r.shape)) shape = r.shape.map(Number);
+        valuesAt = `${at}/content`;
+        values = Array.isArray(c) ? c : decodeB64((c as { b64?: unknown }).b64, input.datatype, (e) => bad(`${at}/content/b64`, e));
+      } else throw bad(at, 'expected an array, {"content", "shape"} or {"b64"}');
+      if (r.shape !== undefined) {
+        if (!Array.isArray(r.shape) || !r.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) throw bad(`${at}/shape`, 'expected a shape: an array of non-negative integers');
+        shape = r.shape as number[];
+      }
     }
-    if (!Array.isArray(values)) throw new UsageError(`${where}/${name}: expected an array of values`);
+    if (!Array.isArray(values)) throw bad(at, 'expected an array of values');
     const list = values as unknown[];
-    for (const v of list) {
+    for (const [k, v] of list.entries()) {
       const ok = input.datatype === 'BYTES' ? typeof v === 'string' : input.datatype === 'BOOL' ? typeof v === 'boolean' : typeof v === 'number';
-      if (!ok) throw new UsageError(`${where}/${name}: ${JSON.stringify(v)} is not a ${input.datatype} value`);
+      if (!ok) throw bad(`${valuesAt}/${k}`, `expected a ${input.datatype} value, found ${JSON.stringify(v)}`);
+      if (SAMPLING_INPUTS.includes(name) && !isJsonObject(v as string)) throw bad(`${valuesAt}/${k}`, `expected ${name} to hold a JSON object (e.g. {"max_tokens": 16}), found ${JSON.stringify(v)}`);
+    }
+    if (shape !== undefined) {
+      const elements = shape.reduce((a, b) => a * b, 1);
+      if (elements !== list.length) throw bad(`${at}/shape`, `shape [${shape.join(', ')}] holds ${elements} element${elements === 1 ? '' : 's'}, the content has ${list.length}`);
     }
     out.set(name, { name, datatype: input.datatype, values: list as TensorValue[], ...(shape ? { shape } : {}) });
   }
   return out;
 }
 
-/** b64 content: raw little-endian bytes (BYTES elements keep their 4-byte length prefixes). */
-function decodeB64(b64: string, datatype: string, where: string): TensorValue[] {
-  const buf = Buffer.from(b64, 'base64');
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** b64 content: raw little-endian bytes (BYTES elements keep their 4-byte length prefixes). Checked strictly: Node's decoder skips what is not base64. */
+function decodeB64(b64: unknown, datatype: string, bad: (expected: string) => InputError): TensorValue[] {
+  if (typeof b64 !== 'string') throw bad('expected a base64 string');
+  const text = b64.replace(/\s+/g, '');
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw bad('expected base64 (A–Z, a–z, 0–9, +, /, padded with = to a multiple of 4 characters)');
+  const buf = Buffer.from(text, 'base64');
   if (datatype === 'BYTES') {
     const out: string[] = [];
     for (let at = 0; at < buf.length; ) {
-      if (at + 4 > buf.length) throw new UsageError(`${where}: b64 BYTES data is not length-prefixed`);
+      if (at + 4 > buf.length) throw bad('expected BYTES elements, each a 4-byte little-endian length and its bytes');
       const len = buf.readUInt32LE(at);
+      if (at + 4 + len > buf.length) throw bad(`expected BYTES elements: one claims ${len} bytes, ${buf.length - at - 4} remain`);
       out.push(buf.toString('utf8', at + 4, at + 4 + len));
       at += 4 + len;
     }
@@ -251,7 +282,8 @@ function decodeB64(b64: string, datatype: string, where: string): TensorValue[] 
   }
   const sizes: Record<string, number> = { BOOL: 1, INT32: 4, INT64: 8, FP32: 4, FP64: 8, UINT32: 4, UINT8: 1, INT8: 1 };
   const size = sizes[datatype];
-  if (size === undefined) throw new UsageError(`${where}: b64 data of type ${datatype} is not supported`);
+  if (size === undefined) throw bad(`b64 data of type ${datatype} is not supported`);
+  if (buf.length % size !== 0) throw bad(`${buf.length} bytes: not a whole number of ${datatype} values (${size} bytes each)`);
   const out: TensorValue[] = [];
   for (let at = 0; at + size <= buf.length; at += size) {
     out.push(

@@ -52,3 +52,19 @@ export class LatencyModel {
     return l.decodeGapMs * 1e6 + l.decodeGrowthNsPerToken * context + l.batchingUsPerStream * 1e3 * Math.max(0, active - 1) + this.jitter();
   }
 }
+
+/** The law in one line, as a user reads it (palens capture --mock prints the law it ran against). */
+export function describeLaw(l: LatencyLaw): string {
+  const terms = (parts: [number, string][]): string => parts.filter(([v], i) => i === 0 || v !== 0).map(([v, t]) => `${v}${t}`).join(' + ');
+  const ttft = terms([
+    [l.prefillBaseMs, ' ms'],
+    [l.prefillPerTokenUs, ' µs × prompt tokens'],
+    [l.prefillQuadraticNs, ' ns × prompt tokens²'],
+  ]);
+  const gap = terms([
+    [l.decodeGapMs, ' ms'],
+    [l.decodeGrowthNsPerToken, ' ns × context tokens'],
+    [l.batchingUsPerStream, ' µs × other active streams'],
+  ]);
+  return `TTFT = ${ttft}; gap = ${gap}${l.jitterMs > 0 ? `; jitter up to ${l.jitterMs} ms` : ''}`;
+}

@@ -155,6 +155,12 @@ export const MODELS: Record<string, MockModel> = {
   },
 };
 
+// The Triton vLLM tutorial's name for its model (the README's `-m vllm_model`): the vllm model again.
+MODELS.vllm_model = { ...MODELS.vllm!, name: 'vllm_model' };
+
+/** The names the mock serves, for its banner and for errors. */
+export const MODEL_NAMES: readonly string[] = Object.keys(MODELS);
+
 /** The request's input tensors by name, checked against the model: every required one, no unknown one. */
 export function readInputs(model: MockModel, req: Plain): Map<string, TensorValue[]> {
   const inputs = (req.inputs as Plain[]) ?? [];

@@ -11,7 +11,7 @@ import { encodeTensor, inferenceService, type Plain } from '../proto/codec.js';
 import { type Clock, MonotonicClock } from '../records/clock.js';
 import { type DuplexCall, listen, type Route } from './http2-grpc.js';
 import { type LatencyLaw, LatencyModel } from './latency.js';
-import { MockRequestError, MODELS, type MockModel, readInputs } from './models.js';
+import { MockRequestError, MODEL_NAMES, MODELS, type MockModel, readInputs } from './models.js';
 import { PreciseScheduler, type Scheduled } from './scheduler.js';
 
 export interface MockFaults {
@@ -136,6 +136,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     ServerLive: unary(() => ({ live: true })),
     ServerReady: unary(() => ({ ready: true })),
     ModelReady: unary((req) => ({ ready: model(req.name) !== undefined })),
+    RepositoryIndex: unary(() => ({ models: MODEL_NAMES.map((name) => ({ name, version: '1', state: 'READY', reason: '' })) })),
     ServerMetadata: unary(() => ({ name: 'palens-mock', version: '2.41.0', extensions: ['parameters'] })),
     ModelMetadata: unary((req) => {
       const m = known(req);

@@ -12,7 +12,8 @@ import { readExport as readExportFile } from '../../src/export/reader.js';
 import { joinStatuses, readSidecar as readSidecarFile } from '../../src/export/sidecar.js';
 import { loadTokenizer } from '../../src/prompts/tokenizer.js';
 import { PromptBuilder } from '../../src/prompts/builder.js';
-import { spawnCli, withTempDir } from '../helpers/cli.js';
+import { runCli, spawnCli, withTempDir } from '../helpers/cli.js';
+import { tritonTarget } from '../../src/cli/capture.js';
 import { capture, config, withMock } from '../helpers/mock.js';
 import { fixture } from '../helpers/paths.js';
 import { expectSchema } from '../helpers/schemas.js';
@@ -130,6 +131,24 @@ describe('capture against the mock', () => {
     });
   });
 
+  test('a server that fails everything: the capture stops after the first requests, with the server text', async () => {
+    await withTempDir(async (dir) => {
+      await withMock(
+        async (mock) => {
+          const res = await capture(config(mock, join(dir, 'fail.json'), { requestCount: 1000, levels: [{ mode: 'concurrency', value: 2 }] }));
+          expect(res.stoppedReason).toMatch(/^the first \d+ requests all failed$/);
+          expect(res.firstError).toBe('mock: injected error');
+          // Stopped at the rule's count, plus what was already in flight.
+          expect(res.levels[0]!.requests).toBeGreaterThanOrEqual(5);
+          expect(res.levels[0]!.requests).toBeLessThanOrEqual(6);
+          expect(res.levels[0]!.statuses.ok).toBe(0);
+        },
+        {},
+        { errorRate: 1 },
+      );
+    });
+  });
+
   test('a request with no final response times out, with that status', async () => {
     await withTempDir(async (dir) => {
       await withMock(
@@ -210,6 +229,26 @@ describe('perf_analyzer input data', () => {
     });
   });
 
+  test.each([
+    ['non-JSON sampling parameters', 'vllm-legacy', { data: [{ PROMPT: ['x'], SAMPLING_PARAMETERS: ['max_tokens=3'] }] }, '/data/0/SAMPLING_PARAMETERS/0'],
+    ['invalid base64', 'trtllm', { data: [{ text_input: { b64: 'not base64!' }, max_tokens: [3] }] }, '/data/0/text_input/b64'],
+    ['content against shape', 'trtllm', { data: [[{ text_input: { content: ['a', 'b'], shape: [1] }, max_tokens: [3] }]] }, '/data/0/0/text_input/shape'],
+  ] as const)('input data with %s: an InputError with file and pointer, before anything is sent', async (_name, backend, doc, pointer) => {
+    await withTempDir(async (dir) => {
+      const data = join(dir, 'bad.json');
+      await writeFile(data, JSON.stringify(doc));
+      await withMock(async (mock) => {
+        const c = config(mock, join(dir, 'x.json'), { backend });
+        await expect(capture({ ...c, prompts: null, makeSource: () => inputDataSource(data, { maxTokens: null, ignoreEos: false, extraInputs: [], requestParameters: {} }) })).rejects.toMatchObject({
+          code: 'PALENS_INPUT_SCHEMA',
+          file: data,
+          pointer,
+        });
+        expect(mock.truth).toHaveLength(0);
+      });
+    });
+  });
+
   test('input data naming an input the model lacks fails fast', async () => {
     await withTempDir(async (dir) => {
       const data = join(dir, 'bad.json');
@@ -278,6 +317,34 @@ describe('the CLI', () => {
       // Each level's table on stderr as the level ends.
       expect(table.stderr).toContain('Experiment 0 · concurrency 1');
       expect(table.stderr).toContain('Experiment 1 · concurrency 2');
+    });
+  });
+
+  test.each([
+    [['--grace', '-5'], '--grace: expected milliseconds ≥ 0'],
+    [['--timeout', '0'], '--timeout: expected milliseconds above 0'],
+    [['--request-rate', '1e-9'], 'request rate 1e-9'],
+    [['-u', ''], "-u '': expected the server's gRPC address"],
+  ])('capture %j is a usage error with one clear message', async (args, message) => {
+    const r = await runCli(['capture', '-m', 'vllm', '--prompt-words', '3', '--request-count', '1', '-f', '/nonexistent/x.json', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('bug in palens');
+  });
+
+  test('-u HOST without a port uses 8001 and says so; a wrong model name lists the models there; the README name works on the mock', async () => {
+    const io = { stderr: { write: (t: string) => void (said += t) } } as unknown as Parameters<typeof tritonTarget>[1];
+    let said = '';
+    expect(tritonTarget('127.0.0.1', io)).toBe('127.0.0.1:8001');
+    expect(said).toContain('using 127.0.0.1:8001');
+    expect(tritonTarget('[::1]:9001', io)).toBe('[::1]:9001');
+    await withTempDir(async (dir) => {
+      const wrong = await runCli(['capture', '--mock', '-m', 'nope', '--prompt-words', '3', '--request-count', '1', '-f', join(dir, 'w.json')]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain('the server has: vllm, vllm_legacy, ensemble, vllm_model');
+      expect(wrong.stderr).toContain('latency law TTFT = 15 ms');
+      const readme = await runCli(['capture', '--mock', '-m', 'vllm_model', '--max-tokens', '3', '--prompt-words', '3', '--request-count', '2', '-f', join(dir, 'r.json')]);
+      expect(readme.code).toBe(0);
     });
   });
 

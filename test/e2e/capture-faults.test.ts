@@ -165,7 +165,7 @@ describe('a capture under faults', () => {
         expect(r.code).toBe(2);
         expect(r.stderr).toContain('the disk is full');
         expect(r.stderr).not.toMatch(/\n\s+at /);
-        expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('palens:'))).toHaveLength(1);
+        expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('palens: error'))).toHaveLength(1);
         expect((await validateFile(file)).valid).toBe(true);
         const analysis = await spawnCli(['analyze', file, '-f', 'json']);
         expect(analysis.code).toBe(0);

@@ -26,6 +26,8 @@ import type { Clock } from '../records/clock.js';
 import { writeFile } from 'node:fs/promises';
 import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
+import { captureProgress } from './capture-progress.js';
+import { timingWarnings } from '../driver/timing-health.js';
 
 /** The model each backend preset finds on the embedded mock. */
 const MOCK_MODEL: Record<Backend, string> = { vllm: 'vllm', 'vllm-legacy': 'vllm_legacy', trtllm: 'ensemble' };
@@ -239,7 +241,7 @@ function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, 
   };
 }
 
-function describeResult(res: CaptureResult, io: CliIo): void {
+function describeResult(res: CaptureResult, io: CliIo, prefix = ''): void {
   for (const l of res.levels) {
     const bad = Object.entries(l.statuses).filter(([k, v]) => k !== 'ok' && v > 0);
     const lag = l.scheduleLagNs === null ? '' : ` · schedule lag p50 ${((l.scheduleLagNs.p50 ?? 0) / 1e6).toFixed(3)} ms, p99 ${((l.scheduleLagNs.p99 ?? 0) / 1e6).toFixed(3)} ms`;
@@ -247,50 +249,15 @@ function describeResult(res: CaptureResult, io: CliIo): void {
       l.ttftFromIntendedMeanNs === null ? '' : ` · mean TTFT ${((l.ttftFromSendMeanNs ?? 0) / 1e6).toFixed(3)} ms from send, ${(l.ttftFromIntendedMeanNs / 1e6).toFixed(3)} ms from intended send`;
     const stability = l.stable === null ? '' : l.stable ? ` · stable after ${l.windows} windows` : ` · not stable after ${l.windows} windows`;
     io.stderr.write(
-      `palens: ${l.mode.replace('_', ' ')} ${l.value}: ${l.requests} requests, ${l.statuses.ok} ok${bad.map(([k, v]) => `, ${v} ${k.replace('_', ' ')}`).join('')}${stability}${lag}${intended}\n`,
+      `palens: ${prefix}${l.mode.replace('_', ' ')} ${l.value}: ${l.requests} requests, ${l.statuses.ok} ok${bad.map(([k, v]) => `, ${v} ${k.replace('_', ' ')}`).join('')}${stability}${lag}${intended}\n`,
     );
   }
   io.stderr.write(`palens: wrote ${res.exportFile} and ${res.sidecarFile}${res.interrupted ? ' (interrupted)' : ''}\n`);
+  for (const w of timingWarnings(res.timingHealth)) io.stderr.write(`palens: warning: ${w}\n`);
   if (res.stoppedReason) {
     io.stderr.write(`palens: stopped early: ${res.stoppedReason}\n`);
     if (res.firstError !== null) io.stderr.write(`palens: the first failure said: ${res.firstError}\n`);
   }
-}
-
-/**
- * Progress on stderr: a cli-progress bar on a terminal (lengths done, requests done, rate, errors),
- * nothing per request otherwise (the per-length summary lines are the plain record).
- */
-async function progressBar(io: CliIo, lengths: number): Promise<{ update: (label: string, length: number, p: Parameters<NonNullable<CaptureConfig['onProgress']>>[0]) => void; stop: () => void }> {
-  if (!io.stderrIsTTY || io.env.CI) return { update: () => undefined, stop: () => undefined };
-  const { default: cliProgress } = await import('cli-progress');
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: io.stderr as NodeJS.WritableStream,
-      format: '{label} [{bar}] lengths {value}/{total} · requests {done} ({phase}) · {rate} req/s · errors {errors}',
-      fps: 10,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(lengths, 0, { label: '', done: 0, phase: '', rate: '0', errors: 0 });
-  const started = Date.now();
-  let total = 0;
-  let lastLength = -1;
-  let base = 0;
-  return {
-    update(label, length, p) {
-      if (length !== lastLength) {
-        base = total;
-        lastLength = length;
-      }
-      total = base + p.done;
-      const seconds = (Date.now() - started) / 1000;
-      bar.update(length, { label, done: total, phase: p.phase, rate: seconds > 0 ? (total / seconds).toFixed(1) : '0', errors: p.errors });
-    },
-    stop: () => bar.stop(),
-  };
 }
 
 /**
@@ -308,7 +275,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   const format = (raw.format as 'table' | 'json' | undefined) ?? 'table';
   const chalk = makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY));
   const live = new LiveAnalysis({ percentiles: DEFAULT_PERCENTILES, keepEmptyResponses: false });
-  const bar = await progressBar(io, 1);
+  const bar = await captureProgress(io, 1, r.requestCount === null ? null : r.requestCount * r.levels.length);
   const stopping = (): void => void io.stderr.write(`palens: stopping: waiting up to ${String(raw.grace ?? 5000)} ms for the requests in flight (interrupt again to exit at once)\n`);
   io.signal?.addEventListener('abort', stopping, { once: true });
   let res: CaptureResult;
@@ -363,7 +330,7 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
   await mkdir(results, { recursive: true });
   const files: string[] = [];
   let interrupted = false;
-  const bar = await progressBar(io, lengths.length);
+  const bar = await captureProgress(io, lengths.length, r.requestCount === null ? null : r.requestCount * r.levels.length * lengths.length);
   try {
     await withTarget(raw, io, r.backend, async (target, model) => {
       for (const [i, length] of lengths.entries()) {
@@ -374,8 +341,7 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
         cfg.onProgress = (p) => bar.update(label, i, p);
         const res = await capture(cfg);
         bar.update(label, i + 1, { level: 0, levels: 1, sent: 0, done: 0, errors: 0, phase: 'drain' });
-        io.stderr.write(`palens: ${name} · length ${i + 1}/${lengths.length} (${length} ${unit}): `);
-        describeResult(res, io);
+        describeResult(res, io, `${name} · length ${i + 1}/${lengths.length} (${length} ${unit}) · `);
         files.push(file);
         interrupted = res.interrupted;
       }

@@ -7,11 +7,11 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { TimingHealth } from '../records/capture-record.js';
 
+export { timingWarnings } from '../records/timing-health.js';
+
 /** The monitor's sampling period, ms; its samples include it, and it is taken off. */
 const RESOLUTION_MS = 1;
 
-/** Event-loop delay p99 above which a capture's timings are suspect (the client was a bottleneck). */
-export const LOOP_DELAY_P99_WARN_NS = 1_000_000;
 
 export interface Percentiles {
   p50: number;
@@ -77,19 +77,4 @@ export class TimingMonitor {
       max_responses_per_read: source.maxResponsesPerRead?.() ?? 0,
     };
   }
-}
-
-/** Warnings a user should see about a capture's own timing, or none. */
-export function timingWarnings(h: TimingHealth): string[] {
-  const out: string[] = [];
-  const ms = (ns: number): string => `${(ns / 1e6).toFixed(2)} ms`;
-  if (h.event_loop_delay_ns !== null && h.event_loop_delay_ns.p99 > LOOP_DELAY_P99_WARN_NS) {
-    out.push(
-      `the client was busy: event-loop delay p99 ${ms(h.event_loop_delay_ns.p99)} (max ${ms(h.event_loop_delay_ns.max)}) — responses may be stamped late by that much; fewer streams, or a quieter machine, give truer times`,
-    );
-  }
-  if (h.schedule_lag_ns !== null && h.schedule_lag_ns.p99 > LOOP_DELAY_P99_WARN_NS) {
-    out.push(`requests left late: schedule lag p99 ${ms(h.schedule_lag_ns.p99)} (max ${ms(h.schedule_lag_ns.max)}) behind their intended send times`);
-  }
-  return out;
 }

@@ -4,7 +4,9 @@
  */
 import { UsageError } from '../errors.js';
 import { CHUNK_BYTES, inspectExport, type ReadResult } from '../export/reader.js';
-import { joinStatuses, readSidecar } from '../export/sidecar.js';
+import { joinStatuses, readSidecar, type Sidecar } from '../export/sidecar.js';
+import type { TimingHealth } from '../records/capture-record.js';
+import { timingWarnings } from '../records/timing-health.js';
 import { readSplit, SPLIT_MIN_BYTES } from './split.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
@@ -34,13 +36,16 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
   const figures: ExperimentFigures[] = [];
   const wanted = (index: number): boolean => options.experiment === 'all' || options.experiment === index;
   for (const file of files) {
-    const { set, result } = await readOne(file, options, wanted);
+    const { set, result, sidecar } = await readOne(file, options, wanted);
     if (options.experiment !== 'all' && options.experiment >= result.experiments) {
       throw new UsageError(
         `--experiment ${options.experiment}: ${file} has ${result.experiments} experiment${result.experiments === 1 ? '' : 's'} (0–${result.experiments - 1})`,
       );
     }
     inputs.push(inputSummary(result));
+    // A palens capture whose client was a bottleneck says so in its sidecar: its numbers carry that.
+    const health = sidecar?.end?.timing_health;
+    if (health !== undefined && health !== null) warnings.push(...timingWarnings(health as Partial<TimingHealth>).map((w) => `${file}: capture: ${w}`));
     for (const e of set.summaries()) {
       experiments.push({ file, ...e });
       warnings.push(...experimentWarnings(file, e, options));
@@ -61,7 +66,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
 }
 
 /** One file: on two threads when it is large and plain, else in this one. */
-async function readOne(file: string, options: AnalyzeOptions, wanted: (index: number) => boolean): Promise<{ set: ExperimentSet; result: ReadResult }> {
+async function readOne(file: string, options: AnalyzeOptions, wanted: (index: number) => boolean): Promise<{ set: ExperimentSet; result: ReadResult; sidecar: Sidecar | null }> {
   const progress = options.onProgress ? (read: number, total: number) => options.onProgress!(file, read, total) : undefined;
   const info = await inspectExport(file);
   // A palens capture's statuses join its records in this thread (captures are seldom large).
@@ -69,11 +74,11 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   const format = await detectFormat(file);
   if (format === 'perf_analyzer' && sidecar === null && (options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
     const split = await readSplit(file, info.size, options, wanted, CHUNK_BYTES, progress);
-    if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false } };
+    if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false }, sidecar };
   }
   const set = new ExperimentSet(options, wanted);
   const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, ...(progress ? { onProgress: progress } : {}) }, format);
-  return { set, result };
+  return { set, result, sidecar };
 }
 
 /** The warning for an export without response_outputs. */

@@ -9,7 +9,8 @@
  */
 import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
-import type { CaptureExperimentEnd, CaptureRecord, CaptureSink } from '../records/capture-record.js';
+import type { CaptureEnd, CaptureExperimentEnd, CaptureRecord, CaptureSink, TimingHealth } from '../records/capture-record.js';
+import { timingWarnings } from '../records/timing-health.js';
 import type { RequestRecord } from '../records/record.js';
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
@@ -33,6 +34,7 @@ export class LiveAnalysis implements CaptureSink {
   private base = NaN;
   private experiments = 0;
   private requests = 0;
+  private health: TimingHealth | null = null;
 
   constructor(private readonly options: MetricOptions) {
     this.set = new ExperimentSet(options);
@@ -73,7 +75,9 @@ export class LiveAnalysis implements CaptureSink {
     this.set.experimentEnd({ index: info.index, mode: info.mode, value: info.value, windows: info.windows, requests: info.requests });
   }
 
-  end(): void {}
+  end(e: CaptureEnd): void {
+    this.health = e.timingHealth;
+  }
 
   summaries(): ExperimentSummary[] {
     return this.set.summaries();
@@ -104,7 +108,8 @@ export class LiveAnalysis implements CaptureSink {
       options: { percentiles: [...this.options.percentiles], keep_empty_responses: this.options.keepEmptyResponses, experiment: 'all' },
       inputs: [input],
       experiments: experiments.map((e) => ({ file, ...e })),
-      warnings: experiments.flatMap((e) => experimentWarnings(file, e, this.options)),
+      // In the order `palens analyze` gives them: the capture's timing health (from its sidecar), then each experiment's.
+      warnings: [...(this.health === null ? [] : timingWarnings(this.health).map((w) => `${file}: capture: ${w}`)), ...experiments.flatMap((e) => experimentWarnings(file, e, this.options))],
     };
   }
 }

@@ -348,6 +348,22 @@ describe('the CLI', () => {
     });
   });
 
+  test("analyze of a capture warns when the capture's client was the bottleneck (from the sidecar's timing health)", async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'busy.json');
+      expect((await spawnCli(['capture', '--mock', '--max-tokens', '3', '--prompt-words', '5', '--request-count', '4', '-f', file])).code).toBe(0);
+      const sidecar = `${file}.palens.jsonl`;
+      const ls = readFileSync(sidecar, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const end = ls.at(-1);
+      expect(end.kind).toBe('end');
+      expect(end.timing_health.max_responses_per_read).toBeGreaterThan(0);
+      end.timing_health.event_loop_delay_ns = { p50: 100_000, p99: 4_000_000, max: 9_000_000 };
+      await writeFile(sidecar, ls.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const analysis = JSON.parse((await spawnCli(['analyze', file, '-f', 'json'])).stdout);
+      expect(analysis.warnings[0]).toContain('capture: the client was busy: event-loop delay p99 4.00 ms');
+    });
+  });
+
   test('SIGINT mid-run: a valid export, a sidecar marked interrupted, exit 130', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'int.json');

@@ -6,6 +6,8 @@ import { closedLoop, constantRate, pacerFor, poissonRate } from '../../src/drive
 import { judge, latencyStable, throughputStable, withinPercent } from '../../src/driver/stability.js';
 import { outputsAreEmpty, promptOfInputs } from '../../src/export/outputs.js';
 import { readSidecar } from '../../src/export/sidecar.js';
+import { captureProgress, PLAIN_EVERY_MS } from '../../src/cli/capture-progress.js';
+import { timingWarnings } from '../../src/records/timing-health.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withTempDir } from '../helpers/cli.js';
@@ -206,5 +208,35 @@ describe('sidecar reader', () => {
     expect(s.schemaVersion).toBe(1);
     expect(s.status(0, 0)).toBe('ok');
     expect(s.lengths.lookup(0, 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('capture progress without a terminal', () => {
+  test('one plain line every few seconds, one prefix, counts over levels', async () => {
+    let t = 0;
+    let out = '';
+    const io = { stderr: { write: (s: string) => void (out += s) }, stderrIsTTY: false, env: {} } as unknown as Parameters<typeof captureProgress>[0];
+    const view = await captureProgress(io, 1, 40, () => t);
+    const p = (level: number, done: number) => ({ level, levels: 2, sent: done, done, errors: 1, phase: 'measure' as const });
+    view.update('capture', 0, p(0, 5));
+    t = PLAIN_EVERY_MS - 1;
+    view.update('capture', 0, p(0, 20));
+    expect(out).toBe('');
+    t = PLAIN_EVERY_MS;
+    view.update('capture', 0, p(1, 3));
+    expect(out).toBe('palens: capture: 23/40 requests ended (measure), 4.6 req/s, 2 failed\n');
+    t = PLAIN_EVERY_MS + 10;
+    view.update('capture', 0, p(1, 4));
+    expect(out.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('timing health', () => {
+  test('a busy client is a warning; a quiet one is not', () => {
+    const quiet = { event_loop_delay_ns: { p50: 20_000, p99: 400_000, max: 2_000_000 }, schedule_lag_ns: null, max_responses_per_read: 3 };
+    expect(timingWarnings(quiet)).toEqual([]);
+    const busy = { ...quiet, event_loop_delay_ns: { p50: 20_000, p99: 3_500_000, max: 9_000_000 } };
+    expect(timingWarnings(busy)[0]).toContain('event-loop delay p99 3.50 ms');
+    expect(timingWarnings({ ...quiet, schedule_lag_ns: { p50: 1, p99: 2_000_000, max: 5_000_000 } })[0]).toContain('schedule lag p99 2.00 ms');
   });
 });

@@ -4,7 +4,8 @@
  * Markdown table for docs/BENCHMARKS.md.
  *
  *   node dist/bench/peers.js                 # ~100 MB files
- *   node dist/bench/peers.js --size-mb 1000  # ~1 GB files (several minutes for the Python loaders)
+ *   node dist/bench/peers.js --size-mb 1000 --palens-only  # ~1 GB files, palens alone (the Python loaders
+ *                                                           # would need ~10–12 GB each here)
  *
  * Each contender runs as its own process under GNU time (wall seconds, peak RSS). The peers' loaders:
  * AIPerf's own (`MetricRecordInfo.model_validate_json` per line, as its plot data loader reads
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   ] as const) {
     const mb = statSync(file).size / 1e6;
     const runs: [string, Run][] = [['palens analyze', timed(process.execPath, [bin, 'analyze', file, '-p', '50,99'])]];
-    for (const [label, py, code] of loaders) if (existsSync(py)) runs.push([label, timed(py, ['-c', code, file])]);
+    if (!process.argv.includes('--palens-only')) for (const [label, py, code] of loaders) if (existsSync(py)) runs.push([label, timed(py, ['-c', code, file])]);
     for (const [label, r] of runs) {
       rows.push(`| ${name} | ${mb.toFixed(0)} MB | ${label} | ${r.ok ? r.seconds.toFixed(1) : 'failed'} | ${r.ok ? (mb / r.seconds).toFixed(0) : '–'} | ${r.rssMb.toFixed(0)} |`);
     }

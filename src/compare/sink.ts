@@ -65,22 +65,23 @@ export class CompareSink implements RecordSink {
     }
     const ttft = g.acc.add(r);
     if (Number.isNaN(ttft)) return;
-    // The same responses the accumulator used: empty ones only when kept.
+    // The per-request values are the accumulator's own (metrics/experiment.ts), never recomputed here.
+    const v = g.acc.last;
+    g.ttft.push(ttft);
+    g.latency.push(v.request_latency);
+    if (!Number.isNaN(v.inter_token_latency)) g.itl.push(v.inter_token_latency);
+    // Gaps: the same responses the accumulator used (empty ones only when kept), and none when the source kept no gaps.
+    if ((r.untimedResponses ?? 0) > 0) return;
     const keep = this.options.keepEmptyResponses || r.responseEmpty === null;
     let n = 0;
-    let first = 0;
     let prev = 0;
     for (let k = 0; k < r.responseCount; k++) {
       if (!keep && r.responseEmpty![k] === 1) continue;
       const t = r.responseNs[k]!;
-      if (n === 0) first = t;
-      else this.sampleGap(g, t - prev);
+      if (n > 0) this.sampleGap(g, t - prev);
       prev = t;
       n++;
     }
-    g.ttft.push(ttft);
-    g.latency.push(prev - r.sendNs);
-    if (n > 1) g.itl.push((prev - first) / (n - 1));
   }
 
   private sampleGap(g: Group, gap: number): void {

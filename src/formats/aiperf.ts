@@ -20,7 +20,7 @@ import type { Problem } from '../export/problems.js';
 import { inspectExport, type ReadOptions, type ReadResult } from '../export/reader.js';
 import type { RecordSink, RequestRecord, RequestStatus } from '../records/record.js';
 import { TimeBase } from '../records/time.js';
-import { describeValue, fileChunks, peerResult, peerSource, ProblemLog, statusOfCode, toNs } from './common.js';
+import { describeValue, fileChunks, peerRecord, peerResult, peerSource, ProblemLog, statusOfCode, toNs } from './common.js';
 
 const NEWLINE = 0x0a;
 const START_KEY = Buffer.from('"request_start_ns"');
@@ -63,20 +63,7 @@ class AiperfReader {
   /** Requests per experiment (profiling run), by index. */
   private readonly perExperiment = new Map<number, number>();
   private respNs = new Float64Array(256);
-  private readonly record: RequestRecord = {
-    experiment: 0,
-    index: 0,
-    sendNs: 0,
-    responseCount: 0,
-    responseNs: this.respNs,
-    responseEmpty: null,
-    promptWords: -1,
-    promptChars: -1,
-    promptText: null,
-    status: null,
-    outputTokens: -1,
-    promptTokens: -1,
-  };
+  private readonly record: RequestRecord = peerRecord(this.respNs);
 
   constructor(
     private readonly file: string,

@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError, IoError } from '../errors.js';
 import type { Problem } from '../export/problems.js';
 import { CHUNK_BYTES, inspectExport, type ReadOptions, type ReadResult } from '../export/reader.js';
-import type { FileFormat, RequestStatus, SourceInfo } from '../records/record.js';
+import type { FileFormat, RequestRecord, RequestStatus, SourceInfo } from '../records/record.js';
 
 export type { FileFormat } from '../records/record.js';
 
@@ -154,4 +154,24 @@ export function statusOfCode(code: unknown): RequestStatus {
     return 'client_error';
   }
   return 'server_error';
+}
+
+/** The one record a peer reader reuses for every request (RequestRecord: consumers copy what they keep). */
+export function peerRecord(responseNs: Float64Array): RequestRecord {
+  return {
+    experiment: 0,
+    index: 0,
+    sendNs: 0,
+    responseCount: 0,
+    responseNs,
+    responseEmpty: null,
+    promptWords: -1,
+    promptChars: -1,
+    promptText: null,
+    status: null,
+    outputTokens: -1,
+    promptTokens: -1,
+    untimedResponses: 0,
+    endNs: -1,
+  };
 }

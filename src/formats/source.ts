@@ -8,12 +8,18 @@ import type { RecordSink } from '../records/record.js';
 import { readAiperf } from './aiperf.js';
 import type { FileFormat } from './common.js';
 import { detectFormat } from './detect.js';
+import { readGuidellm } from './guidellm.js';
+import { readVllm } from './vllm.js';
 
 /** Reads `file`, whatever tool wrote it; `format` skips detection when the caller already knows it. */
 export async function readRecords(file: string, sink: RecordSink, options: ReadOptions, format?: FileFormat): Promise<ReadResult> {
   switch (format ?? (await detectFormat(file))) {
     case 'aiperf':
       return readAiperf(file, sink, options);
+    case 'guidellm':
+      return readGuidellm(file, sink, options);
+    case 'vllm':
+      return readVllm(file, sink, options);
     default:
       return readExport(file, sink, options);
   }

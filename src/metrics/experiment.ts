@@ -139,6 +139,8 @@ export class ExperimentAccumulator {
   private readonly tps = new ExactSample(false);
   private readonly positions = new PositionGaps();
   private sloMet = 0;
+  /** The per-request values of the last completed request added (what compare/ resamples, what --slo judges). */
+  readonly last: RequestValues = { time_to_first_token: NaN, time_to_second_token: NaN, inter_token_latency: NaN, request_latency: NaN, output_token_throughput_per_request: NaN, output_responses: NaN };
   private total = 0;
   private completed = 0;
   private noResponse = 0;
@@ -224,18 +226,15 @@ export class ExperimentAccumulator {
     const tokens = r.outputTokens ?? -1;
     const tps = tokens >= 0 && latency > 0 ? (tokens * 1e9) / latency : NaN;
     if (!Number.isNaN(tps)) this.tps.add(tps);
+    const v = this.last;
+    v.time_to_first_token = ttft;
+    v.time_to_second_token = ttst;
+    v.inter_token_latency = itl;
+    v.request_latency = latency;
+    v.output_token_throughput_per_request = tps;
+    v.output_responses = n;
     const slo = this.options.slo;
-    if (slo !== undefined) {
-      const values: RequestValues = {
-        time_to_first_token: ttft,
-        time_to_second_token: ttst,
-        inter_token_latency: itl,
-        request_latency: latency,
-        output_token_throughput_per_request: tps,
-        output_responses: n,
-      };
-      if (meetsSlo(slo, values)) this.sloMet++;
-    }
+    if (slo !== undefined && meetsSlo(slo, v)) this.sloMet++;
     if (end > this.lastResponse) this.lastResponse = end;
     return ttft;
   }

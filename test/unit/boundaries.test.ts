@@ -59,6 +59,7 @@ const ENGINE: Record<string, string[]> = {
 /** Folders each of these must not import. */
 const FORBIDDEN: Record<string, string[]> = {
   export: ['metrics', 'sweep', 'compare', 'report', 'cli', 'pipeline'],
+  formats: ['metrics', 'sweep', 'compare', 'report', 'cli', 'pipeline'],
   report: ['cli', 'pipeline', 'export', 'driver', 'mock'],
   pipeline: ['cli'],
 };

@@ -56,6 +56,8 @@ export async function readAiperf(file: string, sink: RecordSink, options: ReadOp
 class AiperfReader {
   private readonly time = new TimeBase();
   private lineNo = 0;
+  /** Byte offset of the line being read, for problems. */
+  private lineStart = 0;
   private bytes = 0;
   private requests = 0;
   private warmup = 0;
@@ -72,12 +74,13 @@ class AiperfReader {
   ) {}
 
   private problem(p: Omit<Problem, 'code'> & { code?: Problem['code'] }): void {
-    this.problems.add({ code: 'PALENS_INPUT_SCHEMA', ...p, pointer: `/${this.lineNo - 1}${p.pointer}`, byteOffset: p.byteOffset ?? this.bytes }, `line ${this.lineNo}`);
+    this.problems.add({ code: 'PALENS_INPUT_SCHEMA', ...p, pointer: `/${this.lineNo - 1}${p.pointer}`, byteOffset: p.byteOffset ?? this.lineStart }, `line ${this.lineNo}`);
   }
 
   line(bytes: Buffer): void {
     this.lineNo++;
     const at = this.bytes;
+    this.lineStart = at;
     this.bytes += bytes.length + 1;
     let blank = true;
     for (let k = 0; k < bytes.length && blank; k++) blank = bytes[k] === 0x20 || bytes[k] === 0x09 || bytes[k] === 0x0d;

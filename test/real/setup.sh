@@ -64,6 +64,11 @@ chmod +x "$root/perf_analyzer.sh"
 echo "perf_analyzer: $root/perf_analyzer.sh"
 
 # ---------------------------------------------------------------------------------------------------
+# AIPerf 0.13 and GuideLLM 0.8.1 for test/real/peers.test.ts (the peers helper's section; a venv each). Not fatal:
+# without them that test still checks the bundled real outputs and skips its fresh runs, saying why.
+bash "$(dirname "$0")/setup-peers.sh" || echo "peers: AIPerf/GuideLLM not installed; test/real/peers.test.ts skips its fresh runs"
+
+# ---------------------------------------------------------------------------------------------------
 # OpenAI-compatible servers (test/real/openai.test.ts; the openai helper's section), in their own venv
 # .cache/real/openai-venv:
 # - llama.cpp's server through llama-cpp-python[server] (builds llama.cpp from source with cmake: slow on

@@ -6,6 +6,7 @@
  */
 import { countChars, countWords, outputsAreEmpty, promptOfInputs } from '../export/outputs.js';
 import type { CaptureRecord, CaptureStatus } from '../records/capture-record.js';
+import { blankRecord } from '../records/record.js';
 import type { ResponseLog } from './response-log.js';
 
 export interface Finished {
@@ -25,15 +26,7 @@ export interface Finished {
 
 export class RecordBuilder {
   private readonly r: CaptureRecord = {
-    experiment: 0,
-    index: 0,
-    sendNs: 0,
-    responseCount: 0,
-    responseNs: new Float64Array(64),
-    responseEmpty: new Uint8Array(64),
-    promptWords: -1,
-    promptChars: -1,
-    promptText: null,
+    ...blankRecord(),
     status: 'ok',
     id: '',
     warmup: false,

@@ -3,16 +3,18 @@
  * ModelConfig, ModelStreamInfer) whose decoupled models answer by a known latency law, with
  * injectable faults, logging when it emitted every response (the truth a capture is checked
  * against). It shares no code with the driver beyond the wire format: its transport is Node's
- * HTTP/2 (mock/http2-grpc.ts), the driver's is @grpc/grpc-js.
+ * HTTP/2 (mock/http2-grpc.ts), the driver's is @grpc/grpc-js. Each ModelStreamInfer call is a
+ * MockStream (mock/stream.ts).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { seeded } from '../records/random.js';
-import { encodeTensor, inferenceService, type Plain } from '../proto/codec.js';
+import { inferenceService, type Plain } from '../proto/codec.js';
 import { type Clock, MonotonicClock } from '../records/clock.js';
 import { type DuplexCall, listen, type Route } from './http2-grpc.js';
 import { type LatencyLaw, LatencyModel } from './latency.js';
-import { MockRequestError, MODEL_NAMES, MODELS, type MockModel, readInputs } from './models.js';
-import { PreciseScheduler, type Scheduled } from './scheduler.js';
+import { MODEL_NAMES, MODELS, type MockModel } from './models.js';
+import { PreciseScheduler } from './scheduler.js';
+import { type MockContext, MockStream } from './stream.js';
 
 export interface MockFaults {
   /** Fraction of requests answered with an error instead of tokens (seeded). */
@@ -63,16 +65,6 @@ export interface RunningMock {
   close(): Promise<void>;
 }
 
-const WORDS = 'the model streams one token at a time while the client measures how long each one takes to arrive'.split(' ');
-
-const paramValue = (p: Plain | undefined): unknown => {
-  if (p === undefined || p === null) return undefined;
-  for (const k of ['bool_param', 'int64_param', 'string_param', 'double_param', 'uint64_param']) {
-    if (p[k] !== undefined && p[k] !== null) return p[k];
-  }
-  return undefined;
-};
-
 export async function startMock(o: MockOptions): Promise<RunningMock> {
   const clock = o.clock ?? new MonotonicClock();
   const latency = new LatencyModel(o.law);
@@ -83,7 +75,6 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
   const log: WriteStream | null = o.truthLog ? createWriteStream(o.truthLog) : null;
   const calls = new Set<DuplexCall<Plain, Plain>>();
   let dropAll = (): void => undefined;
-  let active = 0;
   let emitted = 0;
   let dropped = false;
   const scheduler = new PreciseScheduler(clock, () => stampBatch());
@@ -119,6 +110,25 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     if (log !== null && flushTimer === null) flushTimer = setTimeout(flushLog, 100);
   };
 
+  const ctx: MockContext = {
+    clock,
+    scheduler,
+    latency,
+    faults,
+    random,
+    countTokens,
+    record,
+    active: 0,
+    emitted: () => {
+      emitted++;
+      if (faults.dropConnectionAfter > 0 && emitted >= faults.dropConnectionAfter && !dropped) {
+        dropped = true;
+        return true;
+      }
+      return false;
+    },
+    dropAll: () => dropAll(),
+  };
   const model = (name: unknown): MockModel | undefined => MODELS[String(name)];
   const unary = <T>(fn: (req: Plain) => T): ((req: Plain) => T) => fn;
   const known = (req: Plain): MockModel => {
@@ -158,133 +168,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     }),
     ModelStreamInfer(call: DuplexCall<Plain, Plain>): void {
       calls.add(call);
-      const timers = new Set<Scheduled>();
-      let pending = 0;
-      let ended = false;
-      const finish = (): void => {
-        if (ended && pending === 0) call.end();
-      };
-      const stop = (): void => {
-        for (const t of timers) t.cancel();
-        timers.clear();
-        calls.delete(call);
-      };
-      call.on('cancelled', stop);
-      call.on('close', stop);
-      call.on('end', () => {
-        ended = true;
-        finish();
-      });
-      call.on('data', (req: Plain, arrivedNs: number) => {
-        const id = String(req.id ?? '');
-        const m = model(req.model_name);
-        const wantsEmptyFinal = paramValue((req.parameters as Record<string, Plain> | undefined)?.triton_enable_empty_final_response) === true;
-        const started = arrivedNs;
-        const fail = (message: string, at: number): void => {
-          const t = scheduler.at(started + at, () => {
-            timers.delete(t);
-            if (call.write({ error_message: message, infer_response: { id, model_name: String(req.model_name), model_version: '1', parameters: { triton_final_response: { bool_param: true } } } })) {
-              record({ id, model: String(req.model_name), index: 0, arrivedNs: started, final: true, empty: true, error: message, promptTokens: 0 });
-            }
-            active--;
-            pending--;
-            finish();
-          });
-          timers.add(t);
-        };
-        active++;
-        pending++;
-        if (m === undefined) return fail(`Request for unknown model: '${String(req.model_name)}' is not found`, 0);
-        let gen;
-        try {
-          const params: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries((req.parameters as Record<string, Plain>) ?? {})) params[k] = paramValue(v);
-          gen = m.parse(readInputs(m, req), params);
-        } catch (e) {
-          if (e instanceof MockRequestError) return fail(e.message, 0);
-          throw e;
-        }
-        const promptTokens = countTokens(gen.prompt);
-        const ttft = latency.ttftNs(promptTokens);
-        if (faults.errorRate > 0 && random() < faults.errorRate) return fail('mock: injected error', ttft);
-        const stallAt = faults.stallMs > 0 && random() < faults.stallRate ? Math.floor(gen.maxTokens / 2) : -1;
-        const count = gen.stream ? gen.maxTokens : 1;
-        const words: string[] = [];
-        for (let k = 0; k < gen.maxTokens; k++) words.push(WORDS[(k + promptTokens) % WORDS.length]!);
-        const shape = m.maxBatchSize > 0 ? [1, 1] : [1];
-        const outputName = m.outputs[0]!.name;
-        // Absolute due times of each response, from the request's arrival.
-        let due = ttft;
-        let k = 0;
-        // Each response is encoded before it is due (the first on arrival, the next right after
-        // the previous one left), so that at its due time only the write remains.
-        const encodeResponse = (k: number): Buffer => {
-          let text: string;
-          if (!gen.stream) text = (gen.includePrompt ? gen.prompt : '') + words.join(' ');
-          else if (m.cumulative) text = gen.prompt + ' ' + words.slice(0, k + 1).join(' ');
-          else text = (k === 0 ? '' : ' ') + words[k]!;
-          return call.encode({
-            infer_response: {
-              model_name: m.name,
-              model_version: '1',
-              id,
-              parameters: { triton_final_response: { bool_param: k === count - 1 && !m.separateFinal } },
-              outputs: [{ name: outputName, datatype: 'BYTES', shape }],
-              raw_output_contents: [encodeTensor('BYTES', [text])],
-            },
-          });
-        };
-        let ready: Buffer | null = encodeResponse(0);
-        const emitNext = (): void => {
-          const frame = ready ?? encodeResponse(k);
-          ready = null;
-          if (!call.writeFramed(frame)) return;
-          const last = k === count - 1;
-          const final = last && !m.separateFinal;
-          record({ id, model: m.name, index: k, arrivedNs: started, final, empty: false, error: null, promptTokens });
-          emitted++;
-          if (faults.dropConnectionAfter > 0 && emitted >= faults.dropConnectionAfter && !dropped) {
-            // Once: every open connection goes; new ones are served again.
-            dropped = true;
-            dropAll();
-            return;
-          }
-          if (last) {
-            if (m.separateFinal && wantsEmptyFinal) {
-              const t = scheduler.at(clock.nowNs() + 50_000, () => {
-                timers.delete(t);
-                if (call.write({ infer_response: { model_name: m.name, model_version: '1', id, parameters: { triton_final_response: { bool_param: true } } } })) {
-                  record({ id, model: m.name, index: k + 1, arrivedNs: started, final: true, empty: true, error: null, promptTokens });
-                }
-                active--;
-                pending--;
-                finish();
-              });
-              timers.add(t);
-              return;
-            }
-            active--;
-            pending--;
-            finish();
-            return;
-          }
-          k++;
-          due += latency.gapNs(promptTokens + k, active) + (k === stallAt ? faults.stallMs * 1e6 : 0);
-          schedule();
-          const next = k;
-          setImmediate(() => {
-            if (k === next && ready === null && !call.destroyed) ready = encodeResponse(next);
-          });
-        };
-        const schedule = (): void => {
-          const t = scheduler.at(started + due, () => {
-            timers.delete(t);
-            emitNext();
-          });
-          timers.add(t);
-        };
-        schedule();
-      });
+      new MockStream(call, ctx, () => calls.delete(call));
     },
   };
 
@@ -303,7 +187,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     target: `127.0.0.1:${port}`,
     truth,
     clock,
-    active: () => active,
+    active: () => ctx.active,
     async close() {
       scheduler.stop();
       await raw.close();

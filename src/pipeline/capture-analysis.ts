@@ -11,7 +11,7 @@ import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js'
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import type { CaptureEnd, CaptureExperimentEnd, CaptureRecord, CaptureSink, TimingHealth } from '../records/capture-record.js';
 import { timingWarnings } from '../records/timing-health.js';
-import type { RequestRecord } from '../records/record.js';
+import { blankRecord, type RequestRecord } from '../records/record.js';
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
 import { experimentWarnings } from './analysis.js';
@@ -19,18 +19,7 @@ import { experimentWarnings } from './analysis.js';
 export class LiveAnalysis implements CaptureSink {
   private readonly set: ExperimentSet;
   /** The record as the metrics see it: times from the export's base (a copy: the capture reuses its record). */
-  private readonly r: RequestRecord = {
-    experiment: 0,
-    index: 0,
-    sendNs: 0,
-    responseCount: 0,
-    responseNs: new Float64Array(64),
-    responseEmpty: new Uint8Array(64),
-    promptWords: -1,
-    promptChars: -1,
-    promptText: null,
-    status: null,
-  };
+  private readonly r: RequestRecord = blankRecord();
   private base = NaN;
   private experiments = 0;
   private requests = 0;

@@ -96,3 +96,19 @@ export interface RecordSink {
   record(r: RequestRecord): void;
   experimentEnd(info: ExperimentInfo): void;
 }
+
+/** A record with nothing in it yet, for a source to fill and reuse (its arrays grow as needed). */
+export function blankRecord(): RequestRecord {
+  return {
+    experiment: 0,
+    index: 0,
+    sendNs: 0,
+    responseCount: 0,
+    responseNs: new Float64Array(64),
+    responseEmpty: new Uint8Array(64),
+    promptWords: -1,
+    promptChars: -1,
+    promptText: null,
+    status: null,
+  };
+}

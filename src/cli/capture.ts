@@ -24,10 +24,14 @@ import { LiveAnalysis } from '../pipeline/capture-analysis.js';
 import { DEFAULT_PERCENTILES } from '../metrics/distribution.js';
 import type { Clock } from '../records/clock.js';
 import { writeFile } from 'node:fs/promises';
+import { applyScale, resolveScale, runSeed } from './capture-scale.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
 import { captureProgress } from './capture-progress.js';
 import { timingWarnings } from '../driver/timing-health.js';
+
+/** Streams that carry open-loop (request-rate) load: split among shards like concurrency. */
+const RATE_STREAMS = 8;
 
 /** The model each backend preset finds on the embedded mock. */
 const MOCK_MODEL: Record<Backend, string> = { vllm: 'vllm', 'vllm-legacy': 'vllm_legacy', trtllm: 'ensemble' };
@@ -275,14 +279,18 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   const format = (raw.format as 'table' | 'json' | undefined) ?? 'table';
   const chalk = makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY));
   const live = new LiveAnalysis({ percentiles: DEFAULT_PERCENTILES, keepEmptyResponses: false });
-  const bar = await captureProgress(io, 1, r.requestCount === null ? null : r.requestCount * r.levels.length);
+  const seed = Number(raw.seed ?? 1);
+  const scale = resolveScale(raw, { levels: r.levels, requestCount: r.requestCount, warmup: r.warmup, windowRequests: r.windows.requestCount, rateStreams: RATE_STREAMS, seed });
+  const count = scale.plan === null ? r.requestCount : scale.plan.requestCount;
+  const bar = await captureProgress(io, 1, count === null ? null : count * r.levels.length);
   const stopping = (): void => void io.stderr.write(`palens: stopping: waiting up to ${String(raw.grace ?? 5000)} ms for the requests in flight (interrupt again to exit at once)\n`);
   io.signal?.addEventListener('abort', stopping, { once: true });
   let res: CaptureResult;
   let clock: Clock | null = null;
   try {
     res = await withTarget(raw, io, r.backend, (target, model) => {
-      const cfg = buildConfig(raw, r, target, model, file, tokenizer, io, prompt);
+      const built = buildConfig({ ...raw, seed: runSeed(scale, seed) }, r, target, model, file, tokenizer, io, prompt);
+      const cfg = applyScale({ ...built, rateStreams: RATE_STREAMS }, scale, seed);
       clock = cfg.clock;
       cfg.onProgress = (p) => bar.update('capture', 0, p);
       cfg.sinks = [live];

@@ -25,6 +25,7 @@ import type { Clock } from '../records/clock.js';
 import { FailureRule, type FailurePolicy } from './failure-rule.js';
 import { type Flight, FlightTable } from './flights.js';
 import { type Pacer, pacerFor } from './pacer.js';
+import { ID_PREFIX, waitForStart } from './shard.js';
 import type { ModelInfo, RequestPlan, RequestSource } from './presets.js';
 import { RecordBuilder } from './record-builder.js';
 import { ResponseLog } from './response-log.js';
@@ -68,6 +69,10 @@ export interface CaptureConfig {
   seed: number;
   /** Streams for open-loop (request-rate) load. @default 8 */
   rateStreams?: number;
+  /** Every request id starts with it (driver/shard.ts: unique across shards). @default 'palens-' */
+  idPrefix?: string;
+  /** Hold the first request until this moment, ns since the epoch (--start-at: shards begin together). */
+  startAtNs?: bigint;
   /** The resolved configuration, for the sidecar. */
   config: Record<string, unknown>;
   clock: Clock;
@@ -192,6 +197,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
     throw e;
   }
   const { server, model, source } = pre;
+  if (cfg.startAtNs !== undefined) await waitForStart(cfg.startAtNs, clock, cfg.signal);
   const epoch = (ns: number): string => clock.epochNs(ns);
   const stop = { interrupted: false, reason: null as string | null, wake: (): void => undefined };
   let sidecar: SidecarWriter;
@@ -470,7 +476,7 @@ class LevelRun {
     const { s } = this;
     const prompt = s.source.needsPrompts ? this.cfg.prompts!.next() : null;
     const plan = s.source.next(prompt?.text ?? null);
-    const id = `palens-${this.index}-${s.serial++}`;
+    const id = `${this.cfg.idPrefix ?? ID_PREFIX}${this.index}-${s.serial++}`;
     const bytes = s.transport.encode(s.model, plan, id);
     this.lane(lane);
     const f = this.flights.open(id, lane, { experiment: this.index, warmup, intendedNs, sendNs: 0, written: false, prompt, plan, bytes, responses: new ResponseLog() });

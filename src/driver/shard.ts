@@ -4,6 +4,7 @@
  * functions: the same options and shard always give the same part, and the N parts add up to
  * exactly the load asked for (docs/SCALE.md). `palens merge` then joins their exports.
  */
+import type { Clock } from '../records/clock.js';
 
 export interface ShardSpec {
   /** 1-based: shard I of N. */
@@ -118,4 +119,24 @@ export function parseStartAt(text: string): bigint | string {
 /** How long to wait, in ms, from `nowNs` (ns since the epoch) until `startAtNs`; 0 when it has passed. */
 export function waitUntilMs(startAtNs: bigint, nowNs: bigint): number {
   return startAtNs > nowNs ? Number(startAtNs - nowNs) / 1e6 : 0;
+}
+
+/**
+ * Holds until `startAtNs` on the capture's clock (read as ns since the epoch), in steps of at most
+ * a second so that a clock read late by a sleep is caught up; returns at once when interrupted.
+ */
+export async function waitForStart(startAtNs: bigint, clock: Clock, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    const ms = waitUntilMs(startAtNs, BigInt(clock.epochNs(clock.nowNs())));
+    if (ms <= 0 || signal?.aborted === true) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, Math.min(ms, 1000));
+      signal?.addEventListener('abort', done);
+    });
+  }
 }

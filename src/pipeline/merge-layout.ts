@@ -11,17 +11,10 @@
  * flat: nothing but the small captured values is kept.
  */
 
-const QUOTE = 0x22;
-const BSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACK = 0x5b;
-const RBRACK = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-
+// The only bytes that shape JSON: quote, backslash, braces, brackets, comma, colon; and white space.
+const [QUOTE, BSLASH, LBRACE, RBRACE, LBRACK, RBRACK, COMMA, COLON] = Array.from('"\\{}[],:', (c) => c.charCodeAt(0)) as [number, number, number, number, number, number, number, number];
 const WS = new Uint8Array(256);
-WS[0x20] = WS[0x0a] = WS[0x0d] = WS[0x09] = 1;
+for (const c of ' \n\r\t') WS[c.charCodeAt(0)] = 1;
 
 /** What a container is, by where it sits in the export. */
 const enum Role {

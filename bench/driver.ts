@@ -3,6 +3,7 @@
  *
  *   npm run bench:driver            # 1, 64 and 128 streams, then a search for the highest rate
  *   npm run bench:driver -- --pin   # the same with the mock on CPU 1 and the client on CPU 0
+ *   npm run bench:driver -- --scaling   # 128 and 256 streams: one thread, 1 and 2 lane workers, the reference
  *
  * The mock runs in its own process (10 ms between tokens, no jitter) and logs when it emitted
  * every response and when every request arrived. Each capture runs in another process under GNU
@@ -50,8 +51,8 @@ function referenceSeen(file: string): Identified[] {
   return rows.map((r, index) => ({ index, id: r.id, sendNs: BigInt(r.send_epoch_ns), stampsNs: r.stamps_epoch_ns.map((t) => BigInt(t)) }));
 }
 
-async function run(client: Run['client'], streams: number, tokens: number, perStream: number, rate: number | null): Promise<Run> {
-  const tag = `${client}-${streams}-${rate ?? 'c'}`;
+async function run(client: Run['client'], streams: number, tokens: number, perStream: number, rate: number | null, workers = 0): Promise<Run> {
+  const tag = `${client}-${streams}-${rate ?? 'c'}-w${workers}`;
   const truthLog = join(out, `truth-${tag}.jsonl`);
   const file = join(out, `capture-${tag}.json`);
   const mock = await mockProcess(['--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog], pin ? ['taskset', '-c', '1'] : []);
@@ -65,7 +66,7 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
     } else {
       const load = rate === null ? ['--concurrency', String(streams)] : ['--request-rate', String(rate)];
       const count = rate === null ? streams * perStream : perStream;
-      t = timed([bin, 'capture', '-u', mock.target, '-m', 'vllm', ...load, '--request-count', String(count), '--warmup', String(warmup), '--prompt-words', '32', '--max-tokens', String(tokens), '-f', file]);
+      t = timed([bin, 'capture', '-u', mock.target, '-m', 'vllm', ...load, '--request-count', String(count), '--warmup', String(warmup), '--prompt-words', '32', '--max-tokens', String(tokens), ...(workers > 0 ? ['--workers', String(workers)] : []), '-f', file]);
     }
   } finally {
     await mock.stop();
@@ -117,6 +118,17 @@ console.log('Mock: separate process, 20 ms + 50 µs/word to the first token, the
 console.log(`Each load runs palens capture, then the bare reference client (bench/reference-client.ts), each against a fresh mock${pin ? '; mock pinned to CPU 1, clients to CPU 0' : ''}.\n`);
 console.log('| load | client | responses | responses/s | client CPU per response (µs) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) | schedule lag p50 / p99 (µs) |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+
+// --scaling (docs/SCALE.md): palens with 1 and 2 lane workers beside the single-thread capture and the reference client, same run.
+if (process.argv.includes('--scaling')) {
+  for (const streams of [128, 256]) {
+    const label = `${streams} streams × 100 responses/s`;
+    console.log(row(label, await run('palens', streams, 100, 3, null)));
+    for (const workers of [1, 2]) console.log(row(`${label}, --workers ${workers}`, await run('palens', streams, 100, 3, null, workers)).replace('| palens |', `| palens, ${workers} worker${workers === 1 ? '' : 's'} |`));
+    console.log(row(label, await run('reference', streams, 100, 3, null)));
+  }
+  process.exit(0);
+}
 const rows = new Map<number, Run>();
 for (const streams of [1, 64, 128]) {
   const perStream = streams === 1 ? 20 : 3;

@@ -25,6 +25,7 @@ export function resolveScale(raw: Record<string, unknown>, load: Parameters<type
   const issues: string[] = [];
   const workers = raw.workers === undefined ? 0 : parseWorkers(String(raw.workers), cpus().length);
   if (typeof workers === 'string') issues.push(workers);
+  else if (workers > 0 && raw.api === 'openai') issues.push('--workers carries Triton gRPC streams; with --api openai, spread the load over processes with --shard I/N');
   let plan: ShardPlan | null = null;
   if (raw.shard !== undefined) {
     const spec = parseShard(String(raw.shard));
@@ -68,6 +69,7 @@ export function applyScale(cfg: CaptureConfig, scale: ScaleOptions, baseSeed: nu
     out.startAtNs = scale.startAtNs;
     out.config.start_at = scale.startAtText;
   }
-  if (scale.workers > 0) out.transport = new WorkerTransport(cfg.target, cfg.clock, scale.workers);
+  // resolveScale has refused --workers beside another transport (--api openai).
+  if (scale.workers > 0 && cfg.transport === undefined) out.transport = new WorkerTransport(cfg.target, cfg.clock, scale.workers);
   return out;
 }

@@ -56,6 +56,9 @@ describe('capture --workers', () => {
     expect(bad.stderr).toContain('--workers 0');
     expect(bad.stderr).toContain('--shard 3/2');
     expect(bad.stderr).toContain('--start-at soon');
+    const openai = await runCli(['capture', '--api', 'openai', '-u', '127.0.0.1:1', ...load, '--concurrency', '2', '--workers', '2', '-f', '/tmp/never.json']);
+    expect(openai.code).toBe(2);
+    expect(openai.stderr).toContain('--workers carries Triton gRPC streams');
     const few = await runCli(['capture', '-u', '127.0.0.1:1', ...load, '--concurrency', '2', '--shard', '1/3', '-f', '/tmp/never.json']);
     expect(few.code).toBe(2);
     expect(few.stderr).toContain('concurrency 2 has fewer streams than shards');

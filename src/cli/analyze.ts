@@ -1,14 +1,14 @@
-import { writeFile } from 'node:fs/promises';
 import { analyzeFiles, type Analysis } from '../pipeline/analysis.js';
 import type { LengthBy } from '../sweep/length.js';
 import { expandFiles } from './files.js';
-import { EXIT, IoError, UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { renderCsv } from '../report/csv.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
 import { parseSlo, type Slo } from '../metrics/slo.js';
+import { writeFileAtomically } from './output.js';
 import { byteProgress } from './progress.js';
 
 import type { Format } from './options.js';
@@ -136,20 +136,12 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
     const { renderHtml } = await import('../report/html.js');
     const { hasSidecar } = await import('../export/sidecar.js');
     const captures = new Set(analysis.inputs.map((i) => i.file).filter(hasSidecar));
-    await writeReport(opts.html, renderHtml(analysis, { captures }));
+    await writeFileAtomically(opts.html, renderHtml(analysis, { captures }), 'the HTML report');
     io.stderr.write(`palens: wrote ${opts.html}\n`);
   }
   if (toFile) {
-    await writeReport(opts.out!, text);
+    await writeFileAtomically(opts.out!, text, 'the report');
     io.stderr.write(`palens: wrote ${opts.out}\n`);
   } else io.stdout.write(text);
   return EXIT.ok;
-}
-
-async function writeReport(file: string, text: string): Promise<void> {
-  try {
-    await writeFile(file, text);
-  } catch (e) {
-    throw new IoError(`cannot write the report (${(e as Error).message})`, file, e);
-  }
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { run } from './main.js';
+import { checkedStream } from './output.js';
 
 // SIGINT/SIGTERM/SIGHUP ask a capture to stop and write what it has; a second one ends the process
 // (a capture closes its files on the way out: driver/capture.ts).
@@ -12,8 +13,11 @@ process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 process.on('SIGHUP', stop);
 
+// Nothing can be reported about stderr itself; its errors must not end the process uncaught.
+process.stderr.on('error', () => undefined);
+
 const code = await run(process.argv.slice(2), {
-  stdout: process.stdout,
+  stdout: checkedStream(process.stdout, 'standard output'),
   stderr: process.stderr,
   env: process.env,
   stdoutIsTTY: Boolean(process.stdout.isTTY),

@@ -1,9 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { ANALYSIS_SCHEMA_VERSION } from '../pipeline/analysis.js';
 import { type ComparedMetric, compareSides, type GroupComparison, RESERVOIR } from '../compare/compare.js';
 import { CompareSink } from '../compare/sink.js';
 import type { Statistic } from '../compare/bootstrap.js';
-import { EXIT, IoError, UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { hasSidecar, joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
@@ -14,6 +13,7 @@ import type { renderCompareHtml } from '../report/compare-html.js';
 import { colorLevel, makeChalk } from './color.js';
 import { expandFiles } from './files.js';
 import type { CliIo } from './io.js';
+import { writeFileAtomically } from './output.js';
 
 async function readSide(label: string, arg: string, sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<string[]> {
   const files = await expandFiles([arg], label);
@@ -93,11 +93,7 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
   };
   const text = raw.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderComparison(doc, makeChalk(colorLevel(raw.color as boolean | undefined, io.env, raw.out === undefined && io.stdoutIsTTY)));
   if (raw.out !== undefined) {
-    try {
-      await writeFile(String(raw.out), text);
-    } catch (e) {
-      throw new IoError(`cannot write the comparison (${(e as Error).message})`, String(raw.out), e);
-    }
+    await writeFileAtomically(String(raw.out), text, 'the comparison');
     io.stderr.write(`palens: wrote ${String(raw.out)}\n`);
   } else io.stdout.write(text);
   if (raw.html !== undefined) await writeCompareHtml(String(raw.html), doc, sinkA, sinkB, io);

@@ -7,6 +7,7 @@ import { EXIT, PalensError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { analyzeOptions, captureOptions, compareOptions, generationOptions, mergeOptions, mockOptions, prefillOptions, validateOptions } from './options.js';
 import type { CliIo } from './io.js';
+import { isChecked } from './output.js';
 
 export type { CliIo } from './io.js';
 
@@ -58,25 +59,39 @@ async function parse(args: readonly string[]): Promise<Parsed> {
 /** Runs palens with the given arguments; returns the exit status. */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const debug = args.includes('--debug');
+  let code: number;
   try {
-    const { argv, output } = await parse(args);
-    if (argv === null) {
-      io.stdout.write(output + '\n');
-      return EXIT.ok;
-    }
-    const command = String((argv._ as unknown[])[0]);
-    // Each command's code is loaded when it runs, not at start-up.
-    if (command === 'analyze') return await (await import('./analyze.js')).analyzeCommand(argv, io);
-    if (command === 'validate') return await (await import('./validate.js')).validateCommand(argv, io);
-    if (command === 'compare') return await (await import('./compare.js')).compareCommand(argv, io);
-    if (command === 'capture') return await (await import('./capture.js')).captureCommand(argv, io);
-    if (command === 'prefill' || command === 'generation') return await (await import('./capture.js')).scenarioCommand(command, argv, io);
-    if (command === 'merge') return await (await import('./merge.js')).mergeCommand(argv, io);
-    if (command === 'mock') return await (await import('./capture.js')).mockCommand(argv, io);
-    throw new UsageError(`unknown command ${command}`);
+    code = await dispatch(args, io);
+  } catch (e) {
+    code = report(e, io, debug);
+  }
+  // A result is only delivered once standard output has taken all of it.
+  if (!isChecked(io.stdout)) return code;
+  try {
+    // A reader that went away (`palens analyze x | head -1`) wanted no more: quiet, as Unix tools are.
+    await io.stdout.flush();
+    return code;
   } catch (e) {
     return report(e, io, debug);
   }
+}
+
+async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
+  const { argv, output } = await parse(args);
+  if (argv === null) {
+    io.stdout.write(output + '\n');
+    return EXIT.ok;
+  }
+  const command = String((argv._ as unknown[])[0]);
+  // Each command's code is loaded when it runs, not at start-up.
+  if (command === 'analyze') return (await import('./analyze.js')).analyzeCommand(argv, io);
+  if (command === 'validate') return (await import('./validate.js')).validateCommand(argv, io);
+  if (command === 'compare') return (await import('./compare.js')).compareCommand(argv, io);
+  if (command === 'capture') return (await import('./capture.js')).captureCommand(argv, io);
+  if (command === 'prefill' || command === 'generation') return (await import('./capture.js')).scenarioCommand(command, argv, io);
+  if (command === 'merge') return (await import('./merge.js')).mergeCommand(argv, io);
+  if (command === 'mock') return (await import('./capture.js')).mockCommand(argv, io);
+  throw new UsageError(`unknown command ${command}`);
 }
 
 function report(e: unknown, io: CliIo, debug: boolean): number {

@@ -1,0 +1,138 @@
+/**
+ * Faults around palens rather than in its input: a full disk, a reader that closes the pipe, an
+ * output folder that fills up. Each case asserts what the user gets — one message and exit 2, or a
+ * quiet end — never how long it took. The small-disk case mounts a 64 KiB tmpfs, which needs root;
+ * elsewhere it skips, saying why.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, ROOT, repoPath } from '../helpers/paths.js';
+
+const SAMPLE = repoPath('samples', 'vllm-concurrency-sweep.json');
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** Runs palens with stdout on the given descriptor, or on a pipe whose reader closes at once. */
+function runWithStdout(args: string[], stdout: number | 'ignore' | 'closed-pipe'): Promise<Ended> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', stdout === 'closed-pipe' ? 'pipe' : stdout, 'pipe'] });
+    // The reader goes away before palens writes anything, as `| head -0` would.
+    if (stdout === 'closed-pipe') child.stdout!.destroy();
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+const COMMANDS: [string, string[]][] = [
+  ['analyze', ['analyze', SAMPLE]],
+  ['analyze -f json', ['analyze', SAMPLE, '-f', 'json']],
+  ['validate', ['validate', SAMPLE]],
+  ['compare', ['compare', SAMPLE, SAMPLE, '--bootstrap', '100']],
+  ['--help', ['--help']],
+];
+
+describe('standard output that cannot take the result', () => {
+  test.each(COMMANDS)('%s > /dev/full: one message, exit 2', async (_name, args) => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = await runWithStdout(args, fd);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('palens: error: standard output: cannot write: no space left on device (ENOSPC)\n');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  test.each(COMMANDS)('%s | a reader that closed: a quiet end, exit 0', async (_name, args) => {
+    const r = await runWithStdout(args, 'closed-pipe');
+    expect(r).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  test('validate keeps its verdict when the reader closed: an invalid file is still exit 1', async () => {
+    const r = await runWithStdout(['validate', repoPath('test', 'fixtures', 'invalid', 'response-before-request.json')], 'closed-pipe');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('invalid');
+  });
+});
+
+// A 64 KiB file system: too small for a sweep report once a filler takes most of it.
+let small: string | null = null;
+let skipReason = '';
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) {
+    skipReason = 'not root (mounting a small tmpfs needs root)';
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'palens-small-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
+    small = dir;
+  } catch (e) {
+    skipReason = `mount -t tmpfs failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (small === null) console.warn(`skipping the full-disk -o tests: ${skipReason}`);
+});
+
+afterAll(async () => {
+  if (small === null) return;
+  execFileSync('umount', [small]);
+  await rm(small, { recursive: true, force: true });
+});
+
+describe('-o onto a disk that fills up', () => {
+  const fill = async (dir: string): Promise<void> => {
+    // 52 KiB of the 64: the reports below (~14 KiB of JSON) cannot fit, a few bytes can.
+    await writeFile(join(dir, 'filler'), Buffer.alloc(52 * 1024, 1));
+  };
+
+  test.each([
+    ['analyze', ['analyze', SAMPLE, '-f', 'json', '-o'], 'the report'],
+    ['compare', ['compare', SAMPLE, SAMPLE, '--bootstrap', '100', '-f', 'json', '-o'], 'the comparison'],
+  ])('%s: exit 2, one message, the old file untouched, no partial file left', async (_name, args, what) => {
+    if (small === null) {
+      console.warn(`skipped: ${skipReason}`);
+      return;
+    }
+    await fill(small);
+    try {
+      const target = join(small, 'report.json');
+      await writeFile(target, 'the previous report\n');
+      const r = await runWithStdout([...args, target], 'ignore');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`palens: error: ${target}: cannot write ${what}: no space left on device (ENOSPC)\n`);
+      expect(await readFile(target, 'utf8')).toBe('the previous report\n');
+      expect((await readdir(small)).sort()).toEqual(['filler', 'report.json']);
+    } finally {
+      await rm(join(small, 'filler'), { force: true });
+      await rm(join(small, 'report.json'), { force: true });
+    }
+  });
+
+  test('analyze --html onto the full disk: exit 2, no partial HTML file', async () => {
+    if (small === null) {
+      console.warn(`skipped: ${skipReason}`);
+      return;
+    }
+    await fill(small);
+    try {
+      const html = join(small, 'report.html');
+      const r = await runWithStdout(['analyze', SAMPLE, '--html', html], 'closed-pipe');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`palens: error: ${html}: cannot write the HTML report: no space left on device (ENOSPC)\n`);
+      expect(await readdir(small)).toEqual(['filler']);
+    } finally {
+      await rm(join(small, 'filler'), { force: true });
+    }
+  });
+});

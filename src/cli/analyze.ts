@@ -1,6 +1,6 @@
 import { analyzeFiles, type Analysis } from '../pipeline/analysis.js';
 import type { LengthBy } from '../sweep/length.js';
-import { expandFiles } from './files.js';
+import { expandExports } from './files.js';
 import { EXIT, UsageError } from '../errors.js';
 import { renderCsv } from '../report/csv.js';
 import { renderJson } from '../report/json.js';
@@ -96,9 +96,9 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
   if (Array.isArray(opts)) throw new UsageError(opts.join('; '));
   const progress = await byteProgress(io);
   let analysis: Analysis;
+  const files = await expandExports(opts.files, opts.sweep ? 'analyze --sweep' : 'analyze');
   try {
     if (opts.sweep) {
-      const files = await expandFiles(opts.files, '--sweep');
       const { analyzeSweep } = await import('../pipeline/sweep-analysis.js');
       analysis = await analyzeSweep(files, {
         percentiles: opts.percentiles,
@@ -112,7 +112,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         ...(opts.sloTarget === undefined ? {} : { sloTarget: opts.sloTarget }),
       });
     } else {
-      analysis = await analyzeFiles(opts.files, {
+      analysis = await analyzeFiles(files, {
         experiment: opts.experiment,
         percentiles: opts.percentiles,
         keepEmptyResponses: opts.keepEmptyResponses,

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { ANALYSIS_SCHEMA_VERSION } from '../pipeline/analysis.js';
 import { type ComparedMetric, compareSides, type GroupComparison, RESERVOIR } from '../compare/compare.js';
 import { CompareSink } from '../compare/sink.js';
@@ -11,12 +12,31 @@ import { type LengthBy, measure } from '../sweep/length.js';
 import { VERSION } from '../version.js';
 import type { renderCompareHtml } from '../report/compare-html.js';
 import { colorLevel, makeChalk } from './color.js';
-import { expandFiles } from './files.js';
+import { expandExports } from './files.js';
 import type { CliIo } from './io.js';
 import { writeFileAtomically } from './output.js';
 
-async function readSide(label: string, arg: string, sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<string[]> {
-  const files = await expandFiles([arg], label);
+/**
+ * A and B from the files named: two arguments are the two sides (each an export, or a quoted glob
+ * with --sweep); a shell-expanded list is split by folder (`compare --sweep base/*.json new/*.json`),
+ * its sidecars set aside as every command does.
+ */
+async function sides(args: string[]): Promise<[string[], string[]]> {
+  if (args.length === 2) return [await expandExports([args[0]!], 'A'), await expandExports([args[1]!], 'B')];
+  const files = await expandExports(args, 'compare');
+  if (files.length < 2) throw new UsageError(`compare: name A and B, found ${files.length === 1 ? `only ${files[0]}` : 'no export'}`);
+  if (files.length === 2) return [[files[0]!], [files[1]!]];
+  const folders = [...new Set(files.map((f) => dirname(f)))];
+  if (folders.length !== 2) {
+    throw new UsageError(
+      `compare: ${files.length} exports from ${folders.length} folder${folders.length === 1 ? '' : 's'}; cannot tell A from B`,
+      "name A and B as two quoted globs (compare --sweep 'base/*.json' 'new/*.json'), or as files from two folders",
+    );
+  }
+  return [files.filter((f) => dirname(f) === folders[0]), files.filter((f) => dirname(f) === folders[1])];
+}
+
+async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<string[]> {
   if (!sweep && files.length !== 1) throw new UsageError(`${label}: ${files.length} files; without --sweep each side is one export`);
   const counter = by === 'tokens' && tokenizer !== null ? await tokenizerFor(tokenizer) : null;
   for (const file of files) {
@@ -47,12 +67,11 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
   if (raw['length-by'] === 'tokens' && raw.tokenizer === undefined) issues.push('--length-by tokens needs --tokenizer PATH');
   if (issues.length > 0) throw new UsageError(issues.join('; '));
 
-  const a = String(raw.a);
-  const b = String(raw.b);
+  const [a, b] = await sides((raw.files as unknown[]).map(String));
   const tokenizer = raw.tokenizer === undefined ? null : String(raw.tokenizer);
   let by: LengthBy | null = null;
   if (sweep) {
-    const all = [...(await expandFiles([a], 'A')), ...(await expandFiles([b], 'B'))];
+    const all = [...a, ...b];
     by = (raw['length-by'] as LengthBy | undefined) ?? (all.every(hasSidecar) ? 'meta' : tokenizer !== null ? 'tokens' : 'words');
   }
   const metricOptions = { keepEmptyResponses: Boolean(raw['keep-empty-responses']), percentiles: [50, 99] };

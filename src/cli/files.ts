@@ -2,22 +2,50 @@ import fg from 'fast-glob';
 import { UsageError } from '../errors.js';
 
 /**
- * Files named on the command line: quoted globs are expanded here (in natural order, leaving out
- * palens sidecars), shell-expanded lists pass through, duplicates are dropped. A pattern that
- * matches nothing is an error.
+ * Files named on the command line, the same way for every command that takes them (validate,
+ * analyze, analyze --sweep, compare): quoted globs are expanded here, in natural order (prefill-64
+ * before prefill-128); shell-expanded lists pass through in their order; duplicates are dropped; a
+ * pattern that matches nothing is an error. palens capture sidecars (docs/SIDECAR.md) are recognised
+ * by name wherever they come from — `EXPORT.palens.jsonl`, or the earlier `EXPORT.palens.json`, which
+ * a shell's `*.json` picks up beside every export — and kept apart: they are never read as exports.
  */
-export async function expandFiles(args: readonly string[], what: string): Promise<string[]> {
-  const out: string[] = [];
+export interface NamedFiles {
+  /** Every file, in the order named. */
+  all: string[];
+  exports: string[];
+  sidecars: string[];
+}
+
+/** The names a capture's sidecar has (current first, then the earlier single-document form). */
+export const SIDECAR_SUFFIXES = ['.palens.jsonl', '.palens.json'] as const;
+
+export const isSidecarName = (file: string): boolean => SIDECAR_SUFFIXES.some((s) => file.endsWith(s));
+
+const natural = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
+export async function expandFiles(args: readonly string[], what: string): Promise<NamedFiles> {
+  const all: string[] = [];
   const empty: string[] = [];
   for (const arg of args) {
     if (fg.isDynamicPattern(arg)) {
-      // Natural order, so that prefill-64 comes before prefill-128.
-      // A capture's sidecar (EXPORT.palens.json) sits beside its export and matches *.json too.
-      const matches = (await fg(arg, { onlyFiles: true, dot: false, ignore: ['**/*.palens.json'] })).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      const matches = (await fg(arg, { onlyFiles: true, dot: false })).sort(natural);
       if (matches.length === 0) empty.push(arg);
-      out.push(...matches);
-    } else out.push(arg);
+      all.push(...matches);
+    } else all.push(arg);
   }
   if (empty.length > 0) throw new UsageError(`${what}: ${empty.map((p) => `'${p}'`).join(', ')} matched no files`);
-  return [...new Set(out)];
+  const unique = [...new Set(all)];
+  return { all: unique, exports: unique.filter((f) => !isSidecarName(f)), sidecars: unique.filter(isSidecarName) };
+}
+
+/** The exports among the files named; an error when there are none (only sidecars, say). */
+export async function expandExports(args: readonly string[], what: string): Promise<string[]> {
+  const { exports, sidecars } = await expandFiles(args, what);
+  if (exports.length === 0) {
+    throw new UsageError(
+      `${what}: no export among the files named${sidecars.length > 0 ? ` (only palens sidecars: ${sidecars.slice(0, 3).join(', ')}${sidecars.length > 3 ? ', …' : ''})` : ''}`,
+      'name the exports themselves; each export\'s sidecar beside it is read with it',
+    );
+  }
+  return exports;
 }

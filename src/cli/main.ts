@@ -17,7 +17,7 @@ function parser(args: readonly string[]): Argv {
     .usage('$0 <command> [options]\n\nHow an LLM server\'s latency depends on prompt length, from perf_analyzer profile exports.')
     .command('analyze <files..>', 'TTFT, token-to-token and inter-token latency distributions per experiment', analyzeOptions)
     .command('validate <files..>', 'check profile exports against the schema, listing every problem', validateOptions)
-    .command('compare <a> <b>', 'B against A: differences with bootstrap intervals, and a regression gate', compareOptions)
+    .command('compare <files..>', 'B against A: differences with bootstrap intervals, and a regression gate', compareOptions)
     .command('capture', 'capture a perf_analyzer-format export from a Triton server over gRPC streaming', captureOptions)
     .command('prefill', "the seed's prefill scenario: TTFT at each prompt length (max_tokens 1)", prefillOptions)
     .command('generation', "the seed's generation scenario: token-to-token latency at each prompt length", generationOptions)

@@ -58,8 +58,11 @@ export function validateOptions(y: Argv): Argv {
 
 export function compareOptions(y: Argv): Argv {
   return y
-    .positional('a', { type: 'string', describe: 'the baseline: an export, or a quoted glob of exports with --sweep' })
-    .positional('b', { type: 'string', describe: 'the candidate, the same way' })
+    .positional('files', {
+      type: 'string',
+      array: true,
+      describe: 'A (the baseline) then B: two exports, two quoted globs with --sweep, or the shell-expanded files of two folders',
+    })
     .option('sweep', { type: 'boolean', default: false, describe: 'compare per prompt length across sets of exports' })
     .option('length-by', { choices: LENGTH_MEASURES, describe: 'prompt length measure for --sweep' })
     .option('tokenizer', { type: 'string', describe: 'a local tokenizer.json for --length-by tokens' })

@@ -2,21 +2,26 @@ import { EXIT, UsageError } from '../errors.js';
 import { describeProblem } from '../export/problems.js';
 import { validateFile, type Validation } from '../export/validate.js';
 import { colorLevel, makeChalk } from './color.js';
+import { expandFiles, isSidecarName } from './files.js';
 import type { CliIo } from './io.js';
 
 export async function validateCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
-  const files = (raw.files as unknown[]).map(String);
   const max = Number(raw['max-problems']);
   if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max-problems: expected a positive integer, got ${String(raw['max-problems'])}`);
   const c = makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY));
-  const results: Validation[] = [];
-  for (const file of files) results.push(await validateFile(file, max));
+  // Exports and capture sidecars alike, each checked against its own schema, in the order named.
+  const { all } = await expandFiles((raw.files as unknown[]).map(String), 'validate');
+  const results: (Validation & { kind?: 'sidecar' })[] = [];
+  for (const file of all) {
+    results.push(isSidecarName(file) ? await (await import('./sidecar-validation.js')).validateSidecarDocument(file, max) : await validateFile(file, max));
+  }
   if (raw.format === 'json') {
     io.stdout.write(JSON.stringify({ files: results }, null, 2) + '\n');
   } else {
     for (const r of results) {
       if (r.valid) {
-        io.stdout.write(`${c.green('valid')}   ${r.file} (${r.experiments} experiment${r.experiments === 1 ? '' : 's'}, ${r.requests} request${r.requests === 1 ? '' : 's'})\n`);
+        const what = r.kind === 'sidecar' ? 'palens sidecar, ' : '';
+        io.stdout.write(`${c.green('valid')}   ${r.file} (${what}${r.experiments} experiment${r.experiments === 1 ? '' : 's'}, ${r.requests} request${r.requests === 1 ? '' : 's'})\n`);
         continue;
       }
       io.stderr.write(`${c.red('invalid')} ${r.file}: ${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}\n`);

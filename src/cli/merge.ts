@@ -4,7 +4,7 @@
  */
 import { EXIT, UsageError } from '../errors.js';
 import { mergeExports } from '../pipeline/merge.js';
-import { expandFiles } from './files.js';
+import { expandExports } from './files.js';
 import type { CliIo } from './io.js';
 
 const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1_000n, µs: 1_000n, ms: 1_000_000n, s: 1_000_000_000n };
@@ -35,7 +35,7 @@ export async function mergeCommand(argv: Record<string, unknown>, io: CliIo): Pr
   const args = ((argv.files as unknown[] | undefined) ?? []).map(String);
   if (args.length < 2) issues.push('name two or more shard exports to merge');
   if (issues.length > 0) throw new UsageError(issues.join('; '));
-  const files = await expandFiles(args, 'merge');
+  const files = await expandExports(args, 'merge');
   if (files.includes(out!)) throw new UsageError(`-o ${out}: is one of the inputs`);
   const res = await mergeExports(files, { out: out!, clockOffsetBoundNs: bound });
   for (const w of res.warnings) io.stderr.write(`warning: ${w}\n`);

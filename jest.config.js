@@ -6,4 +6,6 @@ export default {
   testMatch: ['**/*.test.js'],
   transform: {},
   testTimeout: 60000,
+  // After the run, one list of the tests skipped here, why, and how to enable them.
+  reporters: ['default', '<rootDir>/dist/test/helpers/skip-reporter.js'],
 };

@@ -3,6 +3,7 @@
  * Exit codes come from one table and are applied only in cli/main.ts.
  * docs/ERRORS.md lists every code.
  */
+import { printable } from './printable.js';
 
 /** Exit statuses of the palens CLI. */
 export const EXIT = {
@@ -60,7 +61,8 @@ export class PalensError extends Error {
     parts.push(this.message);
     let line = parts.join(': ');
     if (this.byteOffset !== undefined) line += ` (at byte ${this.byteOffset})`;
-    return line;
+    // File names and quoted input reach the terminal here; none of it may act on it.
+    return printable(line);
   }
 }
 

@@ -78,6 +78,8 @@ class Clock {
   }
 }
 
+const before = (a: Clock, b: Clock): boolean => a.sec < b.sec || (a.sec === b.sec && a.nsec < b.nsec);
+
 function prompt(words: number, r: () => number): string {
   const out: string[] = [];
   for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(r() * WORDS.length)]!);
@@ -152,10 +154,15 @@ export async function writeSyntheticExport(file: string, o: SynthOptions): Promi
     if (e > 0) await emit(',');
     await emit(`{"experiment":{"mode":"${exp.mode}","value":${exp.value}},"requests":[`);
     const windowStart = clock.text();
+    // Closed loop at concurrency N: N streams, each sending its next request when its last one
+    // ends, so requests overlap as perf_analyzer's do. Every other load is sent one at a time.
+    const streams = Array.from({ length: exp.mode === 'concurrency' ? Math.max(1, exp.value) : 1 }, () => clock.copy());
     for (let q = 0; q < exp.requests; q++) {
       if (q > 0) await emit(',');
       const words = typeof o.promptWords === 'function' ? o.promptWords(q) : o.promptWords;
-      const send = clock.copy();
+      // The stream free first sends next: send times never go back.
+      const stream = streams.reduce((best, c, i) => (before(c, streams[best]!) ? i : best), 0);
+      const send = streams[stream]!.copy();
       const text = prompt(words, r);
       const failed = o.failEvery !== undefined && (q + 1) % o.failEvery === 0;
       const stamps: string[] = [];
@@ -181,11 +188,14 @@ export async function writeSyntheticExport(file: string, o: SynthOptions): Promi
       if (modern) req += `,"response_outputs":[${outputs.join(',')}]`;
       req += '}';
       await emit(req);
-      // Sequential load: the next request starts when this one ends (plus client overhead).
-      clock.sec = t.sec;
-      clock.nsec = t.nsec;
-      clock.advance(100_000 + Math.round(r() * 10_000));
+      // This stream's next request starts when this one ends (plus client overhead).
+      const next = t.copy();
+      next.advance(100_000 + Math.round(r() * 10_000));
+      streams[stream] = next;
     }
+    const last = streams.reduce((a, c) => (before(a, c) ? c : a));
+    clock.sec = last.sec;
+    clock.nsec = last.nsec;
     await emit(`],"window_boundaries":[${windowStart},${clock.text()}]}`);
   }
   await emit(`],"version":"${o.version ?? '2.41.0'}"`);

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { analyzeFiles, type Analysis } from '../pipeline/analysis.js';
 import type { LengthBy } from '../sweep/length.js';
 import { expandExports } from './files.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, IoError, UsageError } from '../errors.js';
 import { renderCsv } from '../report/csv.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
@@ -12,6 +13,7 @@ import { writeFileAtomically } from './output.js';
 import { byteProgress } from './progress.js';
 
 import type { Format } from './options.js';
+import { printable } from '../printable.js';
 
 export interface AnalyzeCliOptions {
   files: string[];
@@ -96,6 +98,8 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
   if (Array.isArray(opts)) throw new UsageError(opts.join('; '));
   const progress = await byteProgress(io);
   let analysis: Analysis;
+  // Named means wanted: a tokenizer that is not there is an error even where sidecars make it unused.
+  if (opts.tokenizer !== undefined && !existsSync(opts.tokenizer)) throw new IoError('no such tokenizer file or folder', opts.tokenizer);
   const files = await expandExports(opts.files, opts.sweep ? 'analyze --sweep' : 'analyze');
   try {
     if (opts.sweep) {
@@ -137,11 +141,11 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
     const { hasSidecar } = await import('../export/sidecar.js');
     const captures = new Set(analysis.inputs.map((i) => i.file).filter(hasSidecar));
     await writeFileAtomically(opts.html, renderHtml(analysis, { captures }), 'the HTML report');
-    io.stderr.write(`palens: wrote ${opts.html}\n`);
+    io.stderr.write(`palens: wrote ${printable(opts.html)}\n`);
   }
   if (toFile) {
     await writeFileAtomically(opts.out!, text, 'the report');
-    io.stderr.write(`palens: wrote ${opts.out}\n`);
+    io.stderr.write(`palens: wrote ${printable(opts.out!)}\n`);
   } else io.stdout.write(text);
   return EXIT.ok;
 }

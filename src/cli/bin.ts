@@ -13,6 +13,11 @@ process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 process.on('SIGHUP', stop);
 
+// Node's own warnings (ExperimentalWarning, deprecations of dependencies) are not the user's
+// business: replace Node's printer with one that speaks only under --debug.
+process.removeAllListeners('warning');
+if (process.argv.includes('--debug')) process.on('warning', (w) => process.stderr.write(`palens: debug: node warning: ${w.name}: ${w.message}\n`));
+
 // Nothing can be reported about stderr itself; its errors must not end the process uncaught.
 process.stderr.on('error', () => undefined);
 

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ANALYSIS_SCHEMA_VERSION } from '../pipeline/analysis.js';
 import { type ComparedMetric, compareSides, type GroupComparison, RESERVOIR } from '../compare/compare.js';
 import { CompareSink } from '../compare/sink.js';
+import { configDifferences, type RunFacts } from '../compare/config.js';
 import type { Statistic } from '../compare/bootstrap.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, IoError, UsageError } from '../errors.js';
 import { hasSidecar, joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
@@ -15,6 +17,7 @@ import { colorLevel, makeChalk } from './color.js';
 import { expandExports } from './files.js';
 import type { CliIo } from './io.js';
 import { writeFileAtomically } from './output.js';
+import { printable } from '../printable.js';
 
 /**
  * A and B from the files named: two arguments are the two sides (each an export, or a quoted glob
@@ -34,6 +37,36 @@ async function sides(args: string[]): Promise<[string[], string[]]> {
     );
   }
   return [files.filter((f) => dirname(f) === folders[0]), files.filter((f) => dirname(f) === folders[1])];
+}
+
+/** At most this many bootstrap rounds: each resamples every value of a group. */
+const MAX_ROUNDS = 100_000;
+
+/** What one side says about how it ran: its captures' sidecars, and its experiments as read. */
+async function facts(files: string[], sink: CompareSink, sweep: boolean): Promise<RunFacts> {
+  const configs = await Promise.all(files.map(sidecarConfig));
+  const one = <T>(xs: (T | null)[]): T | null => {
+    const known = [...new Set(xs.filter((x): x is T => x !== null))];
+    return known.length === 1 ? known[0]! : null;
+  };
+  return {
+    model: one(configs.map((c) => c?.model ?? null)),
+    backend: one(configs.map((c) => c?.backend ?? null)),
+    maxTokens: one(configs.map((c) => c?.maxTokens ?? null)),
+    loads: sink.loads,
+    promptWords: sweep ? [] : sink.keys().map((k) => sink.summary(k).metrics.prompt_words.mean),
+  };
+}
+
+/** The configuration a capture's sidecar header records, or null without a sidecar. */
+async function sidecarConfig(exportFile: string): Promise<{ model: string | null; backend: string | null; maxTokens: number | null } | null> {
+  const c = (await readSidecar(exportFile))?.config ?? null;
+  if (c === null) return null;
+  return {
+    model: typeof c.model === 'string' ? c.model : null,
+    backend: typeof c.backend === 'string' ? c.backend : null,
+    maxTokens: typeof c.max_tokens === 'number' ? c.max_tokens : null,
+  };
 }
 
 async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<string[]> {
@@ -57,7 +90,9 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
   const issues: string[] = [];
   const sweep = Boolean(raw.sweep);
   const rounds = Number(raw.bootstrap);
-  if (!Number.isInteger(rounds) || rounds < 100) issues.push(`--bootstrap: expected an integer of at least 100, got ${String(raw.bootstrap)}`);
+  if (!Number.isInteger(rounds) || rounds < 100 || rounds > MAX_ROUNDS) issues.push(`--bootstrap: expected an integer from 100 to ${MAX_ROUNDS}, got ${String(raw.bootstrap)}`);
+  const seed = Number(raw.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) issues.push(`--seed: expected a non-negative integer, got ${String(raw.seed)}`);
   const pct = raw['fail-if-slower'] === undefined ? null : Number(raw['fail-if-slower']);
   if (pct !== null && !(pct >= 0)) issues.push(`--fail-if-slower: expected a percentage ≥ 0, got ${String(raw['fail-if-slower'])}`);
   if (!sweep) for (const flag of ['length-by', 'tokenizer', 'bucket'] as const) if (raw[flag] !== undefined) issues.push(`--${flag} goes with --sweep`);
@@ -69,17 +104,21 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
 
   const [a, b] = await sides((raw.files as unknown[]).map(String));
   const tokenizer = raw.tokenizer === undefined ? null : String(raw.tokenizer);
+  if (tokenizer !== null && !existsSync(tokenizer)) throw new IoError('no such tokenizer file or folder', tokenizer);
   let by: LengthBy | null = null;
   if (sweep) {
     const all = [...a, ...b];
     by = (raw['length-by'] as LengthBy | undefined) ?? (all.every(hasSidecar) ? 'meta' : tokenizer !== null ? 'tokens' : 'words');
   }
   const metricOptions = { keepEmptyResponses: Boolean(raw['keep-empty-responses']), percentiles: [50, 99] };
-  const seed = Number(raw.seed);
   const sinkA = new CompareSink(metricOptions, seed);
   const sinkB = new CompareSink(metricOptions, seed + 1);
   const filesA = await readSide('A', a, sweep, by, tokenizer, bucket, sinkA);
   const filesB = await readSide('B', b, sweep, by, tokenizer, bucket, sinkB);
+  const differences = configDifferences(await facts(filesA, sinkA, sweep), await facts(filesB, sinkB, sweep), !sweep);
+  if (differences.length > 0 && !raw['allow-mismatch']) {
+    throw new UsageError(`A and B were not run alike: ${differences.join('; ')}`, 'compare runs made the same way, or pass --allow-mismatch to compare them anyway');
+  }
   const statistic = raw.stat as Statistic;
   const gateMetrics = (raw.metric as ComparedMetric[] | undefined) ?? ['time_to_first_token', 'token_to_token_latency'];
   const result = compareSides(sinkA, sinkB, {
@@ -87,13 +126,17 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
     seed,
     gate: pct === null ? null : { thresholdPercent: pct, statistic, metrics: gateMetrics },
   });
-  const warnings: string[] = [];
+  const warnings: string[] = differences.map((d) => `not run alike (--allow-mismatch): ${d}`);
   const kind = sweep ? 'prompt length' : 'experiment';
-  if (result.groups.length === 0) warnings.push(`no ${kind} is in both A and B`);
+  if (result.groups.length === 0) warnings.push(`no ${kind} is in both A and B: nothing was compared`);
   if (result.onlyA.length > 0) warnings.push(`${kind}s only in A: ${result.onlyA.join(', ')}`);
   if (result.onlyB.length > 0) warnings.push(`${kind}s only in B: ${result.onlyB.join(', ')}`);
   for (const [side, sink] of [['A', sinkA], ['B', sinkB]] as const) {
     if (sink.unknown > 0) warnings.push(`${side}: ${sink.unknown} requests without a known prompt length left out`);
+    for (const key of sink.keys()) {
+      const r = sink.summary(key).requests;
+      if (r.failed > 0) warnings.push(`${side}: ${kind} ${key}: ${r.failed} of ${r.total} requests failed`);
+    }
   }
 
   const doc = {
@@ -108,18 +151,23 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
     only_in_a: result.onlyA,
     only_in_b: result.onlyB,
     gate: result.gate,
+    config_differences: differences,
     warnings,
   };
   const text = raw.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderComparison(doc, makeChalk(colorLevel(raw.color as boolean | undefined, io.env, raw.out === undefined && io.stdoutIsTTY)));
   if (raw.out !== undefined) {
     await writeFileAtomically(String(raw.out), text, 'the comparison');
-    io.stderr.write(`palens: wrote ${String(raw.out)}\n`);
+    io.stderr.write(`palens: wrote ${printable(String(raw.out))}\n`);
   } else io.stdout.write(text);
   if (raw.html !== undefined) await writeCompareHtml(String(raw.html), doc, sinkA, sinkB, io);
-  if (result.gate !== null && result.gate.failures.length > 0) {
+  if (result.gate !== null && !result.gate.passed) {
     for (const f of result.gate.failures) {
       io.stderr.write(`palens: slower: ${kind} ${f.key}: ${f.metric} ${statistic} +${(f.relative * 100).toFixed(2)}% (> ${pct}%, 95% interval from +${(f.ci_low_ns / 1e6).toFixed(3)} ms)\n`);
     }
+    for (const f of result.gate.failed_requests) {
+      io.stderr.write(`palens: more failures: ${kind} ${f.key}: B ${f.failed_b} of ${f.requests_b} requests failed, A ${f.failed_a} of ${f.requests_a}\n`);
+    }
+    if (result.gate.nothing_compared) io.stderr.write(`palens: nothing compared: no ${kind} is in both A and B\n`);
     return EXIT.invalid;
   }
   return EXIT.ok;
@@ -137,7 +185,8 @@ interface ComparisonDoc {
 
 function renderComparison(d: ComparisonDoc, c: ReturnType<typeof makeChalk>): string {
   const out: string[] = [];
-  out.push(c.bold(`palens compare · A ${d.a.length === 1 ? d.a[0] : `${d.a.length} files`} → B ${d.b.length === 1 ? d.b[0] : `${d.b.length} files`}`));
+  const side = (files: string[]): string => (files.length === 1 ? printable(files[0]!) : `${files.length} files`);
+  out.push(c.bold(`palens compare · A ${side(d.a)} → B ${side(d.b)}`));
   out.push(c.dim(`  B − A per ${d.grouping === 'length' ? 'prompt length' : 'experiment'}; [95% bootstrap interval, ${d.bootstrap.rounds} rounds]; times in ms`));
   const msv = (v: number | null): string => (v === null ? '–' : (v / 1e6).toFixed(3));
   const rel = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}%`);
@@ -162,7 +211,7 @@ function renderComparison(d: ComparisonDoc, c: ReturnType<typeof makeChalk>): st
         : c.red(`gate: ${d.gate.failures.length} slower by more than ${d.gate.threshold_percent}%`),
     );
   }
-  for (const w of d.warnings) out.push(c.yellow(`warning: ${w}`));
+  for (const w of d.warnings) out.push(c.yellow(`warning: ${printable(w)}`));
   return out.join('\n') + '\n';
 }
 

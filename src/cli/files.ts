@@ -1,5 +1,6 @@
 import fg from 'fast-glob';
 import { UsageError } from '../errors.js';
+import { isSidecarName } from '../export/sidecar.js';
 
 /**
  * Files named on the command line, the same way for every command that takes them (validate,
@@ -16,10 +17,7 @@ export interface NamedFiles {
   sidecars: string[];
 }
 
-/** The names a capture's sidecar has (current first, then the earlier single-document form). */
-export const SIDECAR_SUFFIXES = ['.palens.jsonl', '.palens.json'] as const;
-
-export const isSidecarName = (file: string): boolean => SIDECAR_SUFFIXES.some((s) => file.endsWith(s));
+export { isSidecarName };
 
 const natural = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 

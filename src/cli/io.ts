@@ -11,6 +11,8 @@ export interface CliIo {
   stdoutIsTTY: boolean;
   /** Whether stderr is a terminal (progress bars). */
   stderrIsTTY: boolean;
+  /** Milliseconds for throttling progress (Date.now when absent); injected by tests. */
+  now?: () => number;
   /** Aborted on SIGINT/SIGTERM: captures stop sending and write what they have. */
   signal?: AbortSignal;
 }

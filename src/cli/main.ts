@@ -8,11 +8,13 @@ import { VERSION } from '../version.js';
 import { analyzeOptions, captureOptions, compareOptions, generationOptions, mergeOptions, mockOptions, prefillOptions, validateOptions } from './options.js';
 import type { CliIo } from './io.js';
 import { isChecked } from './output.js';
+import { printable } from '../printable.js';
 
 export type { CliIo } from './io.js';
 
 function parser(args: readonly string[]): Argv {
-  return yargs([...args])
+  const instance: Argv = yargs([...args]);
+  return instance
     .scriptName('palens')
     .usage('$0 <command> [options]\n\nHow an LLM server\'s latency depends on prompt length, from perf_analyzer profile exports.')
     .command('analyze <files..>', 'TTFT, token-to-token and inter-token latency distributions per experiment', analyzeOptions)
@@ -25,6 +27,11 @@ function parser(args: readonly string[]): Argv {
     .command('merge <files..>', 'the exports (and sidecars) of the shards of one capture as one export', mergeOptions)
     .option('color', { type: 'boolean', describe: 'colour the output (default: when stdout is a terminal and NO_COLOR is unset)' })
     .option('debug', { type: 'boolean', hidden: true })
+    // After each command's options are known: a boolean given a value other than true or false.
+    .middleware(() => {
+      const bad = notBooleans(args, (instance as unknown as { getOptions(): { boolean: string[] } }).getOptions().boolean);
+      if (bad.length > 0) throw new UsageError(bad.join('; '));
+    })
     .demandCommand(1, 'name a command: analyze, validate, compare, capture, prefill, generation, mock or merge')
     .recommendCommands()
     .strict()
@@ -43,12 +50,43 @@ interface Parsed {
   output: string;
 }
 
+/** `--flag=maybe`: yargs reads any value it does not know as false. */
+function notBooleans(args: readonly string[], booleans: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    const m = /^--(?:no-)?([^=]+)=(.*)$/s.exec(a);
+    if (m !== null && booleans.includes(m[1]!) && !/^(true|false)$/i.test(m[2]!)) out.push(`--${m[1]}: expected true or false, got ${JSON.stringify(m[2])}`);
+  }
+  return out;
+}
+
+/**
+ * yargs turns a number option's "abc" into NaN and carries on; every such option is named here with
+ * what was typed, so that no command sees NaN.
+ */
+function notNumbers(args: readonly string[], argv: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(argv)) {
+    // Long names only: yargs also sets each option's camelCase and one-letter aliases.
+    if (!(typeof value === 'number' && Number.isNaN(value)) || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(key) || key.length === 1) continue;
+    const i = args.findIndex((a) => a === `--${key}` || a.startsWith(`--${key}=`));
+    const typed = i < 0 ? undefined : args[i]!.includes('=') ? args[i]!.slice(args[i]!.indexOf('=') + 1) : args[i + 1];
+    out.push(`--${key}: expected a number, got ${typed === undefined ? 'nothing' : JSON.stringify(typed)}`);
+  }
+  return out;
+}
+
 async function parse(args: readonly string[]): Promise<Parsed> {
   return new Promise((resolve, reject) => {
     try {
       parser(args).parse([...args], {}, (err: Error | undefined, argv: Record<string, unknown>, output: string) => {
         if (err) reject(err instanceof PalensError ? err : new UsageError(err.message));
-        else resolve({ argv: output && (argv.help || argv.version) ? null : argv, output });
+        else if (output && (argv.help || argv.version)) resolve({ argv: null, output });
+        else {
+          const bad = notNumbers(args, argv);
+          if (bad.length > 0) reject(new UsageError(bad.join('; ')));
+          else resolve({ argv, output });
+        }
       });
     } catch (e) {
       reject(e instanceof PalensError ? e : new UsageError((e as Error).message));
@@ -98,13 +136,13 @@ function report(e: unknown, io: CliIo, debug: boolean): number {
   if (e instanceof PalensError) {
     const kind = e.code === 'PALENS_SERVER' ? 'server' : e.exitCode === EXIT.invalid ? 'invalid input' : e.code === 'PALENS_USAGE' ? 'usage' : 'error';
     io.stderr.write(`palens: ${kind}: ${e.describe()}\n`);
-    if (e.hint) io.stderr.write(`  hint: ${e.hint}\n`);
+    if (e.hint) io.stderr.write(`  hint: ${printable(e.hint)}\n`);
     if (e.code === 'PALENS_USAGE') io.stderr.write(`  see: palens --help\n`);
     if (debug && e.stack) io.stderr.write(e.stack + '\n');
     return e.exitCode;
   }
   const err = e as Error;
-  io.stderr.write(`palens: internal error: ${err?.message ?? String(e)}\n`);
+  io.stderr.write(`palens: internal error: ${printable(String(err?.message ?? e))}\n`);
   io.stderr.write(debug && err?.stack ? err.stack + '\n' : '  (run with --debug for a stack trace; this is a bug in palens)\n');
   return EXIT.usage;
 }

@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { mergeExports } from '../pipeline/merge.js';
 import { expandExports } from './files.js';
 import type { CliIo } from './io.js';
+import { printable } from '../printable.js';
 
 const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1_000n, µs: 1_000n, ms: 1_000_000n, s: 1_000_000_000n };
 
@@ -38,8 +39,8 @@ export async function mergeCommand(argv: Record<string, unknown>, io: CliIo): Pr
   const files = await expandExports(args, 'merge');
   if (files.includes(out!)) throw new UsageError(`-o ${out}: is one of the inputs`);
   const res = await mergeExports(files, { out: out!, clockOffsetBoundNs: bound });
-  for (const w of res.warnings) io.stderr.write(`warning: ${w}\n`);
+  for (const w of res.warnings) io.stderr.write(`warning: ${printable(w)}\n`);
   const levels = res.experiments.map((e) => `${e.mode} ${e.value}: ${e.requests}`).join(', ');
-  io.stderr.write(`palens: merged ${files.length} shards into ${res.out}${res.sidecar === null ? '' : ` and ${res.sidecar}`} · ${res.requests} requests (${levels})\n`);
+  io.stderr.write(`palens: merged ${files.length} shards into ${printable(res.out)}${res.sidecar === null ? '' : ` and ${printable(res.sidecar)}`} · ${res.requests} requests (${levels})\n`);
   return EXIT.ok;
 }

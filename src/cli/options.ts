@@ -70,8 +70,13 @@ export function compareOptions(y: Argv): Argv {
     .option('fail-if-slower', { type: 'number', describe: 'exit 1 when B is slower than A by more than PCT percent, with the 95% interval above zero' })
     .option('metric', { type: 'string', array: true, choices: COMPARED_METRICS, describe: 'metrics the gate checks (default: time_to_first_token and token_to_token_latency)' })
     .option('stat', { choices: ['mean', 'p50', 'p99'] as const, default: 'mean' as const, describe: 'statistic the gate checks' })
-    .option('bootstrap', { type: 'number', default: 1000, describe: 'bootstrap rounds for the intervals' })
+    .option('bootstrap', { type: 'number', default: 1000, describe: 'bootstrap rounds for the intervals (100 to 100,000)' })
     .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (same seed, same intervals)' })
+    .option('allow-mismatch', {
+      type: 'boolean',
+      default: false,
+      describe: 'compare runs whose model, backend, max tokens, load or prompt lengths differ (a warning instead of exit 2)',
+    })
     .option('keep-empty-responses', { type: 'boolean', default: false, describe: 'keep empty responses in every metric' })
     .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
     .option('out', { alias: 'o', type: 'string', describe: 'write the comparison to FILE' })

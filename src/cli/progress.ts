@@ -1,19 +1,22 @@
 import type { SingleBar } from 'cli-progress';
 import type { CliIo } from './io.js';
+import { printable } from '../printable.js';
 
 export interface ByteProgress {
   update(file: string, read: number, total: number): void;
   stop(): void;
 }
 
-const NONE: ByteProgress = { update() {}, stop() {} };
+/** Seconds between plain progress lines when stderr is a file or a pipe (a CI log, say). */
+export const PLAIN_EVERY_S = 5;
 
 /**
- * A throttled progress bar on stderr for reading large files; nothing at all when stderr is not
- * a terminal, under CI, or for files too small to wait for.
+ * Progress of reading large files, on stderr: a throttled bar on a terminal; elsewhere (a log, a
+ * pipe, CI) one plain line every PLAIN_EVERY_S seconds, so a long read is never silent and a log
+ * never fills with bar redraws. Nothing for files too small to wait for.
  */
 export async function byteProgress(io: CliIo, minBytes = 64 << 20): Promise<ByteProgress> {
-  if (!io.stderrIsTTY || io.env.CI) return NONE;
+  if (!io.stderrIsTTY || io.env.CI) return plainProgress(io, minBytes);
   // Loaded only when a bar can be shown: start-up time counts for every small file.
   const { default: cliProgress } = await import('cli-progress');
   let bar: SingleBar | null = null;
@@ -28,7 +31,7 @@ export async function byteProgress(io: CliIo, minBytes = 64 << 20): Promise<Byte
         bar = new cliProgress.SingleBar(
           {
             stream: io.stderr as NodeJS.WritableStream,
-            format: `reading ${file} [{bar}] {percentage}% · {value}/{total} MiB · {speed} MiB/s`,
+            format: `reading ${printable(file)} [{bar}] {percentage}% · {value}/{total} MiB · {speed} MiB/s`,
             fps: 10,
             hideCursor: true,
             clearOnComplete: true,
@@ -45,5 +48,19 @@ export async function byteProgress(io: CliIo, minBytes = 64 << 20): Promise<Byte
       bar?.stop();
       bar = null;
     },
+  };
+}
+
+function plainProgress(io: CliIo, minBytes: number): ByteProgress {
+  const now = io.now ?? Date.now;
+  let last = now();
+  return {
+    update(file, read, total) {
+      if (total < minBytes || now() - last < PLAIN_EVERY_S * 1000) return;
+      last = now();
+      const mib = (n: number): string => (n / 2 ** 20).toFixed(0);
+      io.stderr.write(`palens: reading ${printable(file)}: ${Math.floor((read / total) * 100)}% (${mib(read)} of ${mib(total)} MiB)\n`);
+    },
+    stop() {},
   };
 }

@@ -44,6 +44,11 @@ export interface Gate {
   metrics: ComparedMetric[];
   /** Where B is slower than A by more than the threshold, with the interval above zero. */
   failures: { key: number; metric: ComparedMetric; relative: number; ci_low_ns: number }[];
+  /** Where B's share of failed requests is above A's by more than the threshold (any, when A has none). */
+  failed_requests: { key: number; failed_a: number; requests_a: number; failed_b: number; requests_b: number }[];
+  /** A and B share no experiment or prompt length: nothing was compared, so nothing passed. */
+  nothing_compared: boolean;
+  passed: boolean;
 }
 
 export interface CompareOptions {
@@ -98,7 +103,26 @@ export function compareSides(a: CompareSink, b: CompareSink, o: CompareOptions):
         }
       }
     }
-    gate = { threshold_percent: g.thresholdPercent, statistic: g.statistic, metrics: g.metrics, failures };
+    const failedRequests: Gate['failed_requests'] = [];
+    for (const group of groups) {
+      const ra = a.summary(group.key).requests;
+      const rb = b.summary(group.key).requests;
+      const shareA = ra.total === 0 ? 0 : ra.failed / ra.total;
+      const shareB = rb.total === 0 ? 0 : rb.failed / rb.total;
+      if (rb.failed > 0 && shareB > shareA * (1 + g.thresholdPercent / 100)) {
+        failedRequests.push({ key: group.key, failed_a: ra.failed, requests_a: ra.total, failed_b: rb.failed, requests_b: rb.total });
+      }
+    }
+    const nothing = groups.length === 0;
+    gate = {
+      threshold_percent: g.thresholdPercent,
+      statistic: g.statistic,
+      metrics: g.metrics,
+      failures,
+      failed_requests: failedRequests,
+      nothing_compared: nothing,
+      passed: failures.length === 0 && failedRequests.length === 0 && !nothing,
+    };
   }
   return { groups, onlyA: keysA.filter((k) => !keysB.has(k)), onlyB: [...keysB].filter((k) => !keysA.includes(k)).sort((x, y) => x - y), gate };
 }

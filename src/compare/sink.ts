@@ -38,6 +38,8 @@ export class CompareSink implements RecordSink {
   private keyOf: (r: RequestRecord) => number = (r) => r.experiment;
   private byExperiment = true;
   unknown = 0;
+  /** Every experiment's load ("concurrency 4"), in the order read: what the configuration check compares. */
+  readonly loads: (string | null)[] = [];
 
   constructor(
     private readonly options: MetricOptions,
@@ -94,6 +96,7 @@ export class CompareSink implements RecordSink {
   }
 
   experimentEnd(info: ExperimentInfo): void {
+    this.loads.push(info.mode === null || info.value === null ? null : `${info.mode} ${info.value}`);
     if (!this.byExperiment) return;
     const g = this.groups.get(info.index);
     if (g !== undefined && g.info === null) g.info = info;

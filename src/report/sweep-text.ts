@@ -29,6 +29,16 @@ export function sweepRow(p: SweepPoint): string[] {
 }
 
 
+/**
+ * A fitted coefficient as a signed term of the law: "+ 6.56 µs", "− 2.62 ns" (three significant
+ * digits, in ns, µs or ms by size) — never "6.56e+3 ns" or "+ -2.62 ns".
+ */
+export function term(ns: number): string {
+  const a = Math.abs(ns);
+  const [scale, unit] = a >= 999.5e3 ? [1e6, 'ms'] : a >= 999.5 ? [1e3, 'µs'] : [1, 'ns'];
+  return `${ns < 0 ? '−' : '+'} ${Number((a / scale).toPrecision(3))} ${unit}`;
+}
+
 /** The fitted laws in words, shared with the text table. */
 export function fitLines(s: SweepSummary): string[] {
   const u = s.unit;
@@ -38,12 +48,12 @@ export function fitLines(s: SweepSummary): string[] {
   else {
     const rate = t.prefill_units_per_s === null ? '' : `, prefill ${Math.round(t.prefill_units_per_s).toLocaleString('en-US')} ${u}/s`;
     out.push(
-      `TTFT ≈ ${(t.intercept_ns / 1e6).toFixed(3)} ms + ${(t.slope_ns_per_unit / 1e3).toFixed(3)} µs × ${u}   (R² ${t.r2.toFixed(4)}, residual spread ${(t.residual_std_ns / 1e6).toFixed(3)} ms${rate})`,
+      `TTFT ≈ ${(t.intercept_ns / 1e6).toFixed(3)} ms ${term(t.slope_ns_per_unit)} × ${u}   (R² ${t.r2.toFixed(4)}, residual spread ${(t.residual_std_ns / 1e6).toFixed(3)} ms${rate})`,
     );
     if (t.quadratic !== null && t.quadratic_preferred) {
       const q = t.quadratic;
       out.push(
-        `TTFT ≈ ${(q.intercept_ns / 1e6).toFixed(3)} ms + ${(q.slope_ns_per_unit / 1e3).toFixed(3)} µs × ${u} + ${q.quadratic_ns_per_unit2.toPrecision(3)} ns × ${u}²   (R² ${q.r2.toFixed(4)}; the quadratic term matters)`,
+        `TTFT ≈ ${(q.intercept_ns / 1e6).toFixed(3)} ms ${term(q.slope_ns_per_unit)} × ${u} ${term(q.quadratic_ns_per_unit2)} × ${u}²   (R² ${q.r2.toFixed(4)}; the quadratic term matters)`,
       );
     }
   }
@@ -52,7 +62,7 @@ export function fitLines(s: SweepSummary): string[] {
   else {
     const pct = d.growth_percent_per_1000_units === null ? '' : ` (${d.growth_percent_per_1000_units >= 0 ? '+' : ''}${d.growth_percent_per_1000_units.toFixed(2)}%)`;
     out.push(
-      `token-to-token ≈ ${(d.intercept_ns / 1e6).toFixed(3)} ms + ${d.slope_ns_per_unit.toPrecision(3)} ns × ${u}   (R² ${d.r2.toFixed(4)}): ${d.growth_ns_per_1000_units >= 0 ? '+' : ''}${(d.growth_ns_per_1000_units / 1e6).toFixed(4)} ms${pct} per 1,000 ${u} of context`,
+      `token-to-token ≈ ${(d.intercept_ns / 1e6).toFixed(3)} ms ${term(d.slope_ns_per_unit)} × ${u}   (R² ${d.r2.toFixed(4)}): ${d.growth_ns_per_1000_units >= 0 ? '+' : ''}${(d.growth_ns_per_1000_units / 1e6).toFixed(4)} ms${pct} per 1,000 ${u} of context`,
     );
   }
   return out;

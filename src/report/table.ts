@@ -6,6 +6,7 @@ import { percentileKey } from '../metrics/distribution.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
 import { bytes, duration, grouped, ms, pythonFloat } from './numbers.js';
+import { printable } from '../printable.js';
 
 interface Column {
   title: [string, string];
@@ -16,14 +17,14 @@ interface Column {
 export function renderTable(a: Analysis, c: ChalkInstance): string {
   const out: string[] = [];
   if (a.sweep) out.push(...sweepBlock(a.sweep, a, c));
-  else for (const input of a.inputs) out.push(c.bold(`palens analyze · ${input.file}`) + c.dim(` · ${describeInput(input)}`));
+  else for (const input of a.inputs) out.push(c.bold(`palens analyze · ${printable(input.file)}`) + c.dim(` · ${describeInput(input)}`));
   for (const e of a.experiments) {
     out.push('');
     out.push(...experimentBlock(e, a, c));
   }
   if (a.warnings.length > 0) {
     out.push('');
-    for (const w of a.warnings) out.push(c.yellow(`warning: ${w}`));
+    for (const w of a.warnings) out.push(c.yellow(`warning: ${printable(w)}`));
   }
   return out.join('\n') + '\n';
 }
@@ -38,7 +39,7 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): stri
   const lines: string[] = [];
   const load = e.mode === null ? '' : ` · ${e.mode.replace('_', ' ')} ${e.value}`;
   const windows = e.windows === null ? '' : ` · ${e.windows} window${e.windows === 1 ? '' : 's'}`;
-  const fileNote = a.inputs.length > 1 ? c.dim(` (${e.file})`) : '';
+  const fileNote = a.inputs.length > 1 ? c.dim(` (${printable(e.file)})`) : '';
   lines.push(c.bold.cyan(`Experiment ${e.index}${load}${windows}`) + fileNote);
   const failed = e.requests.failed > 0 ? c.red(`failed ${grouped(e.requests.failed)}`) : `failed 0`;
   const dropped = e.responses.empty_dropped > 0 ? ` (${grouped(e.responses.empty_dropped)} empty dropped)` : e.responses.empty > 0 ? ` (${grouped(e.responses.empty)} empty kept)` : '';

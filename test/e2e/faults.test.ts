@@ -4,13 +4,15 @@
  * quiet end — never how long it took. The small-disk case mounts a 64 KiB tmpfs, which needs root;
  * elsewhere it skips, saying why.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT, repoPath } from '../helpers/paths.js';
+import { skipping } from '../helpers/skips.js';
 
 const SAMPLE = repoPath('samples', 'vllm-concurrency-sweep.json');
 
@@ -65,14 +67,12 @@ describe('standard output that cannot take the result', () => {
   });
 });
 
-// A 64 KiB file system: too small for a sweep report once a filler takes most of it.
+// A 64 KiB file system: too small for a report once a filler takes most of it. Mounted when the
+// file is loaded, so that the tests that need it are registered as skipped where it cannot be.
 let small: string | null = null;
 let skipReason = '';
-beforeAll(async () => {
-  if (process.getuid?.() !== 0) {
-    skipReason = 'not root (mounting a small tmpfs needs root)';
-    return;
-  }
+if (process.getuid?.() !== 0) skipReason = 'not root (mounting a small tmpfs needs root)';
+else {
   const dir = await mkdtemp(join(tmpdir(), 'palens-small-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
@@ -81,8 +81,10 @@ beforeAll(async () => {
     skipReason = `mount -t tmpfs failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
     await rm(dir, { recursive: true, force: true });
   }
-  if (small === null) console.warn(`skipping the full-disk -o tests: ${skipReason}`);
-});
+}
+if (small === null) skipping('the full-disk -o tests (test/e2e/faults.test.ts)', skipReason, 'run the tests as root where tmpfs can be mounted');
+const onSmallDisk = small === null ? test.skip : test;
+const smallDisk = (): string => small!;
 
 afterAll(async () => {
   if (small === null) return;
@@ -96,14 +98,11 @@ describe('-o onto a disk that fills up', () => {
     await writeFile(join(dir, 'filler'), Buffer.alloc(52 * 1024, 1));
   };
 
-  test.each([
+  onSmallDisk.each([
     ['analyze', ['analyze', SAMPLE, '-f', 'json', '-o'], 'the report'],
     ['compare', ['compare', SAMPLE, SAMPLE, '--bootstrap', '100', '-f', 'json', '-o'], 'the comparison'],
   ])('%s: exit 2, one message, the old file untouched, no partial file left', async (_name, args, what) => {
-    if (small === null) {
-      console.warn(`skipped: ${skipReason}`);
-      return;
-    }
+    const small = smallDisk();
     await fill(small);
     try {
       const target = join(small, 'report.json');
@@ -119,11 +118,8 @@ describe('-o onto a disk that fills up', () => {
     }
   });
 
-  test('analyze --html onto the full disk: exit 2, no partial HTML file', async () => {
-    if (small === null) {
-      console.warn(`skipped: ${skipReason}`);
-      return;
-    }
+  onSmallDisk('analyze --html onto the full disk: exit 2, no partial HTML file', async () => {
+    const small = smallDisk();
     await fill(small);
     try {
       const html = join(small, 'report.html');
@@ -134,5 +130,39 @@ describe('-o onto a disk that fills up', () => {
     } finally {
       await rm(join(small, 'filler'), { force: true });
     }
+  });
+});
+
+describe('hostile command lines and input text', () => {
+  test.each([
+    [['analyze', SAMPLE, '--keep-empty-responses=maybe'], '--keep-empty-responses: expected true or false, got "maybe"'],
+    [['analyze', SAMPLE, '--threads', 'abc'], '--threads: expected a number, got "abc"'],
+    [['analyze', SAMPLE, '--bucket=1e999'], '--bucket goes with --sweep'],
+    [['analyze', SAMPLE, '-p', '50,abc'], '--percentiles: "abc" is not a number in [0, 100]'],
+    [['compare', SAMPLE, SAMPLE, '--seed', 'abc'], '--seed: expected a number, got "abc"'],
+    [['compare', SAMPLE, SAMPLE, '--bootstrap', '1e9'], '--bootstrap: expected an integer from 100 to 100000, got 1000000000'],
+    [['validate', SAMPLE, '--max-problems', '0'], '--max-problems: expected a positive integer, got 0'],
+  ])('%j: one usage message, exit 2', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.split('\n')[0]).toMatch(/^palens: usage: /);
+    expect(r.stdout).toBe('');
+  });
+
+  test('control characters from file names and file contents are printed escaped, never raw', async () => {
+    await withTempDir(async (dir) => {
+      // A name that would recolour the terminal and forge a line, and a value that would clear it.
+      const name = join(dir, 'evil\u001b[31m\nvalid   fake.json');
+      await writeFile(name, '{"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[{"timestamp":"\\u001b[2J","response_timestamps":[]}]}]}');
+      for (const args of [['validate', name], ['analyze', name], ['compare', name, name]]) {
+        const r = await runCli(args);
+        expect(r.code).toBe(1);
+        expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+        expect(r.stderr).toContain('evil\\u001b[31m\\nvalid   fake.json');
+        // Every line palens printed starts as palens's lines do: nothing forged.
+        for (const line of r.stderr.trimEnd().split('\n')) expect(line).toMatch(/^(palens: |invalid |  )/);
+      }
+    });
   });
 });

@@ -39,10 +39,13 @@ describe('a folder palens wrote, as the shell expands it and as a quoted glob', 
       expect(r.code).toBe(0);
       for (const L of [32, 64, 128]) expect(r.stdout).toContain(`valid   ${join(dir, `prefill-${L}.json`)} (1 experiment, 4 requests)`);
     }
-    const doc = JSON.parse((await spawnCli(['validate', ...shellJson, '-f', 'json'])).stdout);
+    // Every file palens wrote there, sidecars too: each checked against its own schema.
+    const all = await spawnCli(['validate', `${dir}/prefill-*.json*`, '-f', 'json']);
+    expect(all.code).toBe(0);
+    const doc = JSON.parse(all.stdout);
     expectSchema('validation', doc);
     const sidecars = doc.files.filter((f: { kind?: string }) => f.kind === 'sidecar');
-    expect(sidecars.length).toBe(shellJson.length - 3);
+    expect(sidecars.map((f: { file: string }) => f.file)).toEqual([32, 64, 128].map((L) => join(dir, `prefill-${L}.json.palens.jsonl`)));
     expect(doc.files.every((f: { valid: boolean }) => f.valid)).toBe(true);
   });
 
@@ -89,11 +92,18 @@ describe('a folder palens wrote, as the shell expands it and as a quoted glob', 
     expect(none.stderr).toContain('matched no files');
   });
 
-  test('an invalid sidecar: validate exits 1 with its file and pointer', async () => {
-    const side = join(await mkdtemp(join(tmpdir(), 'palens-files-d-')), 'broken.json.palens.json');
-    await writeFile(side, JSON.stringify({ schemaVersion: 1, tool: { name: 'palens', version: '0' } }));
-    const r = await spawnCli(['validate', side]);
+  test('an invalid sidecar, either form: validate exits 1 with its file and pointer', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'palens-files-d-'));
+    const legacy = join(d, 'broken.json.palens.json');
+    await writeFile(legacy, JSON.stringify({ schemaVersion: 1, tool: { name: 'palens', version: '0' } }));
+    const r = await spawnCli(['validate', legacy]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${side}: (document): expected a palens sidecar (schemas/sidecar.schema.json): must have required property 'experiments'`);
+    expect(r.stderr).toContain(`${legacy}: (document): expected a palens sidecar (schemas/sidecar.schema.json, the single-document form): must have required property 'experiments'`);
+    const lines = join(d, 'other.json.palens.jsonl');
+    await writeFile(lines, '{"kind":"experiment","index":0,"mode":"concurrency","value":1}\n');
+    const l = await spawnCli(['validate', lines]);
+    expect(l.code).toBe(1);
+    expect(l.stderr).toContain(`invalid ${lines}: 1 problem`);
+    expect(l.stderr).toContain('header');
   });
 });

@@ -12,12 +12,13 @@ import { type Browser, chromium } from 'playwright-core';
 import { type SynthOptions, writeSyntheticExport } from '../../tools/synth.js';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
 import { repoPath } from '../helpers/paths.js';
+import { skipping } from '../helpers/skips.js';
 
 const CHROMIUM = process.env.PALENS_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 // CI installs chromium and sets PALENS_REQUIRE_BROWSER, so there a missing browser fails instead of skipping.
 if (!haveChromium && process.env.PALENS_REQUIRE_BROWSER) throw new Error(`PALENS_REQUIRE_BROWSER is set but there is no chromium at ${CHROMIUM}`);
-if (!haveChromium) console.warn(`skipping the browser tests: no chromium at ${CHROMIUM} (apt-get install chromium, or set PALENS_CHROMIUM)`);
+if (!haveChromium) skipping('the HTML report browser tests (test/e2e/html.test.ts)', `no chromium at ${CHROMIUM}`, 'apt-get install chromium, or set PALENS_CHROMIUM');
 const it = haveChromium ? test : test.skip;
 
 interface Page {

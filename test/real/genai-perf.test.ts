@@ -11,11 +11,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
 import { fixture, repoPath } from '../helpers/paths.js';
+import { skipping } from '../helpers/skips.js';
 
 const PYTHON = repoPath('.cache', 'real', 'genai-venv', 'bin', 'python');
 const have = existsSync(PYTHON);
 if (!have && process.env.PALENS_REQUIRE_REAL) throw new Error(`PALENS_REQUIRE_REAL is set but ${PYTHON} is missing: run test/real/setup.sh`);
-if (!have) console.warn(`skipping the genai-perf tests: ${PYTHON} is missing (bash test/real/setup.sh installs it)`);
+if (!have) skipping('the GenAI-Perf tests (test/real/genai-perf.test.ts)', `${PYTHON} is missing`, 'bash test/real/setup.sh');
 
 interface Stat {
   avg: number;

@@ -14,11 +14,12 @@ import { join } from 'node:path';
 import { mockProcess } from '../helpers/mock-process.js';
 import { repoPath } from '../helpers/paths.js';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
+import { skipping } from '../helpers/skips.js';
 
 const PA = repoPath('.cache', 'real', 'perf_analyzer.sh');
 const have = existsSync(PA);
 if (!have && process.env.PALENS_REQUIRE_REAL) throw new Error(`PALENS_REQUIRE_REAL is set but ${PA} is missing: run test/real/setup.sh`);
-if (!have) console.warn(`skipping the perf_analyzer tests: ${PA} is missing (bash test/real/setup.sh installs it)`);
+if (!have) skipping('the perf_analyzer tests (test/real/perf-analyzer.test.ts)', `${PA} is missing`, 'bash test/real/setup.sh');
 
 const seed = (file: string): { time_to_first_token_s: number; token_to_token_latency_s: number } =>
   JSON.parse(execFileSync('python3', [repoPath('bench', 'seed_reference.py'), file], { encoding: 'utf8' }));

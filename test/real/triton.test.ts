@@ -12,12 +12,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
 import { ROOT, repoPath } from '../helpers/paths.js';
+import { skipping } from '../helpers/skips.js';
 
 const PYTHON = repoPath('.cache', 'real', 'triton-venv', 'bin', 'python');
 const PA = repoPath('.cache', 'real', 'perf_analyzer.sh');
 const have = existsSync(PYTHON);
 if (!have && process.env.PALENS_REQUIRE_REAL) throw new Error(`PALENS_REQUIRE_REAL is set but ${PYTHON} is missing: run test/real/setup.sh`);
-if (!have) console.warn(`skipping the real Triton tests: ${PYTHON} is missing (bash test/real/setup.sh installs it)`);
+if (!have) skipping('the real Triton tests (test/real/triton.test.ts)', `${PYTHON} is missing`, 'bash test/real/setup.sh');
+else if (!existsSync(PA)) skipping('perf_analyzer beside palens on the real server (test/real/triton.test.ts)', `${PA} is missing`, 'bash test/real/setup.sh');
 
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {

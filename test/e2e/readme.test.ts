@@ -1,0 +1,100 @@
+/**
+ * The README's shell blocks, run verbatim, so that every command a newcomer copies works.
+ *
+ * The convention (also in the README's "Development" section):
+ * - every ```sh block is run, in README order, by bash with `set -euo pipefail`, in one fresh
+ *   temporary folder shared by all blocks (as one user's session), holding a link to `samples/`,
+ *   with the built `palens` first on PATH; each must exit 0 without an internal error or stack trace;
+ * - a block right below `<!-- not run: REASON -->` is not run; the reason is required;
+ * - one substitution: a block that names port 8001 talks to a `palens mock` the test starts for the
+ *   session on a free port, and `8001` in it is replaced by that port (another program may hold 8001).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mockProcess, type MockProcess } from '../helpers/mock-process.js';
+import { BIN, repoPath } from '../helpers/paths.js';
+
+interface Block {
+  line: number;
+  code: string;
+  skip: string | null;
+}
+
+/** The ```sh blocks of a Markdown text, each with the reason it is not run, if one is given. */
+function shellBlocks(markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() !== '```sh') continue;
+    const end = lines.findIndex((l, k) => k > i && l.trim() === '```');
+    if (end < 0) throw new Error(`README line ${i + 1}: a \`\`\`sh block without its end`);
+    let k = i - 1;
+    while (k >= 0 && lines[k]!.trim() === '') k--;
+    const mark = k >= 0 ? /^<!--\s*not run:(.*?)-->$/.exec(lines[k]!.trim()) : null;
+    blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n'), skip: mark ? mark[1]!.trim() : null });
+    i = end;
+  }
+  return blocks;
+}
+
+const blocks = shellBlocks(readFileSync(repoPath('README.md'), 'utf8'));
+const PORT = /\b8001\b/;
+
+let session = '';
+let bin = '';
+let mock: MockProcess | null = null;
+
+beforeAll(async () => {
+  session = await mkdtemp(join(tmpdir(), 'palens-readme-'));
+  await symlink(repoPath('samples'), join(session, 'samples'));
+  bin = await mkdtemp(join(tmpdir(), 'palens-bin-'));
+  await writeFile(join(bin, 'palens'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  await chmod(join(bin, 'palens'), 0o755);
+  if (blocks.some((b) => b.skip === null && PORT.test(b.code))) mock = await mockProcess([]);
+});
+
+afterAll(async () => {
+  await mock?.stop();
+  for (const dir of [session, bin]) if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+function bash(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    delete env.FORCE_COLOR;
+    const child = spawn('bash', ['-c', `set -euo pipefail\n${script}`], { cwd: session, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('README shell blocks, run verbatim', () => {
+  test('the README has blocks to run, and every block that is not run says why', () => {
+    expect(blocks.filter((b) => b.skip === null).length).toBeGreaterThan(5);
+    for (const b of blocks) if (b.skip !== null) expect({ line: b.line, reason: b.skip.length > 10 }).toEqual({ line: b.line, reason: true });
+  });
+
+  for (const b of blocks) {
+    const title = `line ${b.line}: ${b.code.split('\n')[0]!.slice(0, 70)}`;
+    if (b.skip !== null) continue;
+    test(
+      title,
+      async () => {
+        const script = PORT.test(b.code) ? b.code.replace(/\b8001\b/g, mock!.target.split(':').pop()!) : b.code;
+        const r = await bash(script);
+        const report = `README line ${b.line}:\n${script}\n--- exit ${r.code}; stderr:\n${r.stderr.slice(-3000)}`;
+        expect({ code: r.code, report }).toEqual({ code: 0, report });
+        expect(r.stderr).not.toMatch(/internal error|Unhandled|\n\s+at .+:\d+:\d+/);
+      },
+      600_000,
+    );
+  }
+});

@@ -6,8 +6,9 @@
  *   temporary folder shared by all blocks (as one user's session), holding a link to `samples/`,
  *   with the built `palens` first on PATH; each must exit 0 without an internal error or stack trace;
  * - a block right below `<!-- not run: REASON -->` is not run; the reason is required;
- * - one substitution: a block that names port 8001 talks to a `palens mock` the test starts for the
- *   session on a free port, and `8001` in it is replaced by that port (another program may hold 8001).
+ * - one substitution: a block that names port 8001 talks to a `palens mock` (Triton gRPC), one that
+ *   names port 8000 to a `palens mock --api openai`, each started by the test for the session on a
+ *   free port, and the port in the block is replaced by that one (another program may hold 8001).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
@@ -42,11 +43,16 @@ function shellBlocks(markdown: string): Block[] {
 }
 
 const blocks = shellBlocks(readFileSync(repoPath('README.md'), 'utf8'));
-const PORT = /\b8001\b/;
+/** The ports README blocks name, and the mock each stands for. */
+const SERVERS: { port: string; args: string[] }[] = [
+  { port: '8001', args: [] },
+  { port: '8000', args: ['--api', 'openai'] },
+];
+const names = (code: string, port: string): boolean => new RegExp(`\\b${port}\\b`).test(code);
 
 let session = '';
 let bin = '';
-let mock: MockProcess | null = null;
+const mocks = new Map<string, MockProcess>();
 
 beforeAll(async () => {
   session = await mkdtemp(join(tmpdir(), 'palens-readme-'));
@@ -54,11 +60,11 @@ beforeAll(async () => {
   bin = await mkdtemp(join(tmpdir(), 'palens-bin-'));
   await writeFile(join(bin, 'palens'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
   await chmod(join(bin, 'palens'), 0o755);
-  if (blocks.some((b) => b.skip === null && PORT.test(b.code))) mock = await mockProcess([]);
+  for (const s of SERVERS) if (blocks.some((b) => b.skip === null && names(b.code, s.port))) mocks.set(s.port, await mockProcess(s.args));
 });
 
 afterAll(async () => {
-  await mock?.stop();
+  for (const m of mocks.values()) await m.stop();
   for (const dir of [session, bin]) if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
@@ -88,7 +94,8 @@ describe('README shell blocks, run verbatim', () => {
     test(
       title,
       async () => {
-        const script = PORT.test(b.code) ? b.code.replace(/\b8001\b/g, mock!.target.split(':').pop()!) : b.code;
+        let script = b.code;
+        for (const [port, m] of mocks) script = script.replace(new RegExp(`\\b${port}\\b`, 'g'), m.target.split(':').pop()!);
         const r = await bash(script);
         const report = `README line ${b.line}:\n${script}\n--- exit ${r.code}; stderr:\n${r.stderr.slice(-3000)}`;
         expect({ code: r.code, report }).toEqual({ code: 0, report });

@@ -220,10 +220,6 @@ async function writeCompareHtml(file: string, doc: Parameters<typeof renderCompa
   const { renderCompareHtml } = await import('../report/compare-html.js');
   const { experimentFigures } = await import('../metrics/figures.js');
   const sides = (sink: CompareSink) => (key: number) => ({ summary: sink.summary(key), figures: experimentFigures(sink.figureSamples(key)) });
-  try {
-    await writeFile(file, renderCompareHtml(doc, sides(a), sides(b), { captures: new Set([...doc.a, ...doc.b].filter(hasSidecar)) }));
-  } catch (e) {
-    throw new IoError(`cannot write the HTML report (${(e as Error).message})`, file, e);
-  }
-  io.stderr.write(`palens: wrote ${file}\n`);
+  await writeFileAtomically(file, renderCompareHtml(doc, sides(a), sides(b), { captures: new Set([...doc.a, ...doc.b].filter(hasSidecar)) }), 'the HTML report');
+  io.stderr.write(`palens: wrote ${printable(file)}\n`);
 }

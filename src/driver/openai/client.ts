@@ -57,7 +57,10 @@ export class OpenAIClient {
     // waits in the agent's queue for a socket (that wait would count as the server's time).
     this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, noDelay: true } as http.AgentOptions);
     this.headers = { 'content-type': 'application/json', accept: 'text/event-stream', ...o.headers };
-    this.stamp = turnStamper(() => clock.nowNs());
+    // 'read' (default): each body read stamped when it reaches JS. 'turn': the first read of an
+    // event-loop turn stamps every read of that turn, as the gRPC client does; under load a turn can
+    // read bytes that came after its first read, and stamp them early (bench/openai.ts measures both).
+    this.stamp = (process.env.PALENS_STAMP ?? 'read') === 'turn' ? turnStamper(() => clock.nowNs()) : () => clock.nowNs();
   }
 
   get target(): string {

@@ -287,11 +287,13 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   io.signal?.addEventListener('abort', stopping, { once: true });
   let res: CaptureResult;
   let clock: Clock | null = null;
+  let kind: { serviceKind: string; endpoint: string } | undefined;
   try {
     res = await withTarget(raw, io, r.backend, (target, model) => {
       const built = buildConfig({ ...raw, seed: runSeed(scale, seed) }, r, target, model, file, tokenizer, io, prompt);
       const cfg = applyScale({ ...built, rateStreams: RATE_STREAMS }, scale, seed);
       clock = cfg.clock;
+      kind = cfg.transport?.exportKind;
       cfg.onProgress = (p) => bar.update('capture', 0, p);
       cfg.sinks = [live];
       if (r.levels.length > 1 && format === 'table') {
@@ -300,7 +302,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
           sent: () => undefined,
           record: () => undefined,
           experimentEnd: (info) => {
-            const a = live.analysis(file, 0, (ns) => cfg.clock.epochNs(ns));
+            const a = live.analysis(file, 0, (ns) => cfg.clock.epochNs(ns), kind);
             io.stderr.write(renderTable({ ...a, inputs: [], experiments: a.experiments.filter((e) => e.index === info.index), warnings: [] }, chalk));
           },
           end: () => undefined,
@@ -315,7 +317,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   describeResult(res, io);
   const c = clock as Clock | null;
   if (c !== null) {
-    const analysis = live.analysis(file, statSync(file).size, (ns) => c.epochNs(ns));
+    const analysis = live.analysis(file, statSync(file).size, (ns) => c.epochNs(ns), kind);
     io.stdout.write(format === 'json' ? renderJson(analysis) : renderTable(analysis, chalk));
   }
   if (res.interrupted) return EXIT.interrupted;

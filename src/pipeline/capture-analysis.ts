@@ -75,15 +75,16 @@ export class LiveAnalysis implements CaptureSink {
   /**
    * The analysis of the capture's export, as `palens analyze` builds it.
    * @param epochOf the export's ns since the epoch of a capture-clock offset (for time_base_ns)
+   * @param kind the export's service_kind and endpoint (an OpenAI capture's are "openai" and its route)
    */
-  analysis(file: string, bytes: number, epochOf: (offsetNs: number) => string): Analysis {
+  analysis(file: string, bytes: number, epochOf: (offsetNs: number) => string, kind: { serviceKind: string; endpoint: string } = { serviceKind: 'triton', endpoint: '' }): Analysis {
     const input: InputSummary = {
       file,
       bytes,
       compressed: false,
       version: `palens ${VERSION}`,
-      service_kind: 'triton',
-      endpoint: '',
+      service_kind: kind.serviceKind,
+      endpoint: kind.endpoint,
       experiments: this.experiments,
       requests: this.requests,
       has_request_inputs: this.requests > 0,

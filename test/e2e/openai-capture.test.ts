@@ -127,6 +127,23 @@ describe('palens capture --mock --api openai', () => {
     }
   });
 
+  test('capture prints the analysis palens analyze prints for its export (service_kind openai, role and usage chunks dropped alike)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'palens-openai-live-'));
+    try {
+      const out = join(dir, 'x.json');
+      const cap = await spawnCli(['capture', '--mock', '--api', 'openai', '--tokens-per-chunk', '2', '--max-tokens', '8', '--concurrency', '2', '--request-count', '6', '--prompt-words', '10', '-f', out, '--format', 'json']);
+      expect(cap.code).toBe(0);
+      const live = JSON.parse(cap.stdout);
+      const read = JSON.parse((await spawnCli(['analyze', out, '-f', 'json'])).stdout);
+      expect(live.inputs[0]).toMatchObject({ service_kind: 'openai', endpoint: 'v1/chat/completions' });
+      // 4 content events of 2 tokens; role, finish, usage and [DONE] are not tokens.
+      expect(live.experiments[0].metrics.output_responses.mean).toBe(4);
+      expect(live).toEqual(read);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a model the server does not have: an error naming the ones it has', async () => {
     const res = await spawnCli(['capture', '--mock', '--api', 'openai', '-m', 'gpt-nope', '--request-count', '1', '--prompt-words', '5', '-f', join(tmpdir(), 'palens-never.json')]);
     expect(res.code).toBe(1);

@@ -105,7 +105,10 @@ def main():
         w.add_tensor(f'blk.{i}.ffn_down.weight', r(a.embd, a.ff))
     w.add_tensor('output_norm.weight', ones(a.embd))
     out = r(n_vocab, a.embd)
-    out[2] = -out[2] * 0  # EOS row zero: its logit stays 0 while others vary, so it is rarely the top token
+    # Rows of <unk>, <s>, </s> and the byte tokens are zero: their logit is 0 while the word pieces'
+    # vary around it, so the top token is a word piece (visible text in every streamed event; a byte
+    # token alone can be half a UTF-8 character, which servers stream as an empty delta).
+    out[:259] = 0
     w.add_tensor('output.weight', out)
 
     w.write_header_to_file()

@@ -11,7 +11,7 @@ const clock = new MonotonicClock();
 const law = { ...DEFAULT_LAW, prefillBaseMs: 2, prefillPerTokenUs: 0, decodeGapMs: 1 };
 
 async function run(mock: RunningOpenAIMock, endpoint: Endpoint, o: { usage?: 'final' | 'continuous'; maxTokens?: number; id: string; model?: string }): Promise<{ out: StreamOutcome; log: EventLog }> {
-  const client = new OpenAIClient(mock.target, clock, { headers: { 'x-request-id': o.id } });
+  const client = new OpenAIClient(mock.target, clock, { headers: { 'x-palens-request-id': o.id } });
   const log = new EventLog();
   const body = Buffer.from(payload({ endpoint, model: o.model ?? 'palens-mock', maxTokens: o.maxTokens ?? 12, ignoreEos: false, usage: o.usage ?? 'continuous', extraBody: {} }, 'one two three four'));
   const out = await new Promise<StreamOutcome>((resolve) => client.stream(ENDPOINT_PATH[endpoint], body, { event: (ev, c) => log.add(ev, c), end: resolve }));

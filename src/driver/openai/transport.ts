@@ -164,7 +164,9 @@ export class OpenAITransport implements Transport {
           } else events.response(log.count > 0 ? log.stamp(log.count - 1) : 0, this.response(id, out.error ?? `failed (${out.status})`, true, null));
         },
       },
-      { 'x-request-id': id },
+      // The capture's request id, for a server's logs and palens mock's truth log. Not x-request-id:
+      // llama-cpp-python's server answers 400 to an x-request-id that is not a UUID.
+      { 'x-palens-request-id': id },
     );
   }
 

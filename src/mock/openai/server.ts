@@ -47,7 +47,7 @@ export interface OpenAIMockOptions {
 
 /** One event the mock wrote. */
 export interface OpenAITruthEntry {
-  /** The request's x-request-id header, else the mock's own id. */
+  /** The request's x-palens-request-id header, else the mock's own id. */
   id: string;
   model: string;
   /** Position of the event in its stream (0 = the first event, the role chunk for chat). */
@@ -133,7 +133,7 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
     if (!Number.isInteger(maxTokens) || maxTokens < 1) return fail(ex, 400, 'Bad Request', `max_tokens must be a positive integer, got ${String(body.max_tokens)}`, 'BadRequestError');
     const includeUsage = body.stream_options?.include_usage === true;
     const continuous = body.stream_options?.continuous_usage_stats === true;
-    const id = req.headers['x-request-id'] ?? `mock-${serial++}`;
+    const id = req.headers['x-palens-request-id'] ?? `mock-${serial++}`;
     const started = req.arrivedNs;
     const promptTokens = countTokens(prompt);
     const base = `{"id":"${chat ? 'chatcmpl' : 'cmpl'}-${serial}","object":"${chat ? 'chat.completion.chunk' : 'text_completion'}","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},"choices":`;

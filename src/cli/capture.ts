@@ -245,7 +245,7 @@ function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, 
   };
 }
 
-function describeResult(res: CaptureResult, io: CliIo, prefix = ''): void {
+function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock = false): void {
   for (const l of res.levels) {
     const bad = Object.entries(l.statuses).filter(([k, v]) => k !== 'ok' && v > 0);
     const lag = l.scheduleLagNs === null ? '' : ` · schedule lag p50 ${((l.scheduleLagNs.p50 ?? 0) / 1e6).toFixed(3)} ms, p99 ${((l.scheduleLagNs.p99 ?? 0) / 1e6).toFixed(3)} ms`;
@@ -257,7 +257,9 @@ function describeResult(res: CaptureResult, io: CliIo, prefix = ''): void {
     );
   }
   io.stderr.write(`palens: wrote ${res.exportFile} and ${res.sidecarFile}${res.interrupted ? ' (interrupted)' : ''}\n`);
-  for (const w of timingWarnings(res.timingHealth)) io.stderr.write(`palens: warning: ${w}\n`);
+  // The embedded mock schedules its responses in this process (spinning for the last ms before each), so it takes loop time too.
+  const where = embeddedMock ? ' (--mock runs the mock in this process; `palens mock` in a process of its own leaves the client its loop)' : '';
+  for (const w of timingWarnings(res.timingHealth)) io.stderr.write(`palens: warning: ${w}${where}\n`);
   if (res.stoppedReason) {
     io.stderr.write(`palens: stopped early: ${res.stoppedReason}\n`);
     if (res.firstError !== null) io.stderr.write(`palens: the first failure said: ${res.firstError}\n`);
@@ -314,7 +316,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
     bar.stop();
     io.signal?.removeEventListener('abort', stopping);
   }
-  describeResult(res, io);
+  describeResult(res, io, '', Boolean(raw.mock));
   const c = clock as Clock | null;
   if (c !== null) {
     const analysis = live.analysis(file, statSync(file).size, (ns) => c.epochNs(ns), kind);
@@ -351,7 +353,7 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
         cfg.onProgress = (p) => bar.update(label, i, p);
         const res = await capture(cfg);
         bar.update(label, i + 1, { level: 0, levels: 1, sent: 0, done: 0, errors: 0, phase: 'drain' });
-        describeResult(res, io, `${name} · length ${i + 1}/${lengths.length} (${length} ${unit}) · `);
+        describeResult(res, io, `${name} · length ${i + 1}/${lengths.length} (${length} ${unit}) · `, Boolean(raw.mock));
         files.push(file);
         interrupted = res.interrupted;
       }

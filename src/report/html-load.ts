@@ -24,33 +24,23 @@ export function loadSection(a: Analysis): string {
     const words = MODE_WORDS[mode] ?? { axis: mode, title: mode };
     const x = levelAxis(words.axis, levels);
     const stat = (name: string, color: string, pick: (e: FileExperiment) => number | null, style: StatLine['style'] = 'line+points'): StatLine => ({ name, color, style, points: sorted.map((e) => [e.value!, pick(e)] as const) });
-    const ttft = againstFigure({
-      id: `ttft-vs-${mode}`,
-      title: `Time to first token against ${words.title}`,
-      x,
-      width: 560,
-      yLabel: 'time to first token (ms)',
-      noun: 'time to first token',
-      lines: [
-        stat('p50', BRIGHT.blue, (e) => at(e.metrics.time_to_first_token, 50)),
-        stat('p90', BRIGHT.green, (e) => at(e.metrics.time_to_first_token, 90)),
-        stat('p99', BRIGHT.red, (e) => at(e.metrics.time_to_first_token, 99)),
-      ],
-      maxima: sorted.flatMap((e) => (e.metrics.time_to_first_token.max === null ? [] : [{ label: `${words.title} ${e.value}`, ns: e.metrics.time_to_first_token.max }])),
-    });
-    const t2t = againstFigure({
-      id: `t2t-vs-${mode}`,
-      title: `Token-to-token latency against ${words.title}`,
-      x,
-      width: 560,
-      yLabel: 'token-to-token latency (ms)',
-      noun: 'gap',
-      lines: [
-        stat('p50', BRIGHT.blue, (e) => at(e.metrics.token_to_token_latency, 50)),
-        stat('p90', BRIGHT.green, (e) => at(e.metrics.token_to_token_latency, 90)),
-        stat('p99', BRIGHT.red, (e) => at(e.metrics.token_to_token_latency, 99)),
-      ],
-    });
+    const latency = (key: 'time_to_first_token' | 'token_to_token_latency', id: string, what: string, noun: string) =>
+      againstFigure({
+        id: `${id}-vs-${mode}`,
+        title: `${what[0]!.toUpperCase()}${what.slice(1)} against ${words.title}`,
+        x,
+        width: 560,
+        yLabel: `${what} (ms)`,
+        noun,
+        lines: [
+          stat('p50', BRIGHT.blue, (e) => at(e.metrics[key], 50)),
+          stat('p90', BRIGHT.green, (e) => at(e.metrics[key], 90)),
+          stat('p99', BRIGHT.red, (e) => at(e.metrics[key], 99)),
+        ],
+        maxima: sorted.flatMap((e) => (e.metrics[key].max === null ? [] : [{ label: `${words.title} ${e.value}`, ns: e.metrics[key].max }])),
+      });
+    const ttft = latency('time_to_first_token', 'ttft', 'time to first token', 'time to first token');
+    const t2t = latency('token_to_token_latency', 't2t', 'token-to-token latency', 'gap');
     const hasGaps = sorted.some((e) => e.metrics.token_to_token_latency.count > 0);
     const responses = rateFigure(`responses-vs-${mode}`, `Output responses per second against ${words.title}`, x, 'responses/s', [
       stat('responses/s', BRIGHT.purple, (e) => e.metrics.output_response_throughput.value),

@@ -210,7 +210,9 @@ export function groupFigures(groups: readonly { key: number; samples: FigureSamp
       const k = Math.max(Math.min(n, 3), Math.floor((MAX_POINTS * n) / Math.max(total, 1)));
       for (const v of thinnedValues(g.samples[metric], k)) points.push([g.key, v]);
     }
-    return { points, requests: total };
+    // At least a few dots per group can exceed the budget when there are thousands of groups: thin them all evenly.
+    const kept = points.length > MAX_POINTS ? spreadIndexes(points.length, MAX_POINTS).map((i) => points[i]!) : points;
+    return { points: kept, requests: total };
   };
   const ttft = pointsOf('time_to_first_token');
   const itl = pointsOf('inter_token_latency');

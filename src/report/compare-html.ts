@@ -35,6 +35,8 @@ const METRIC_WORDS: Record<string, { title: string; noun: string }> = {
   request_latency: { title: 'request latency', noun: 'request' },
 };
 const STATS = ['mean', 'p50', 'p99'] as const;
+/** Groups given a section (the rest are counted; --format json has them all): keeps the page under 2 MB. */
+const MAX_GROUPS = 100;
 
 const ms = (ns: number | null): string => (ns === null ? '–' : (ns / 1e6).toFixed(3));
 const pct = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}%`);
@@ -124,9 +126,10 @@ export function renderCompareHtml(v: ComparisonView, a: Side, b: Side, o: HtmlOp
   if (v.warnings.length > 0) out.push(`<div class="warn"><strong>Warnings</strong><ul>${v.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`);
   const threshold = v.gate?.threshold_percent ?? null;
   const failedKeys = new Set((v.gate?.failures ?? []).map((f) => `${f.key}/${f.metric}`));
-  const drawn = spreadIndexes(v.groups.length, MAX_CURVES).map((i) => v.groups[i]!);
-  if (v.groups.length > drawn.length) out.push(`<p class="note">Charts for ${drawn.length} of ${v.groups.length} ${kind}s, spread evenly; the tables list every one.</p>`);
-  for (const g of v.groups) {
+  const shown = v.groups.slice(0, MAX_GROUPS);
+  const drawn = spreadIndexes(shown.length, MAX_CURVES).map((i) => shown[i]!);
+  if (v.groups.length > drawn.length) out.push(`<p class="note">Charts for ${drawn.length} of ${v.groups.length} ${kind}s, spread evenly; tables for ${shown.length}.</p>`);
+  for (const g of shown) {
     const label = v.grouping === 'length' ? `prompt length ${g.key}` : `experiment ${g.key}`;
     out.push(`<h2>${esc(label)}</h2>`);
     if (drawn.includes(g)) {
@@ -149,6 +152,7 @@ export function renderCompareHtml(v: ComparisonView, a: Side, b: Side, o: HtmlOp
     }
     out.push(groupTable(g));
   }
+  if (v.groups.length > MAX_GROUPS) out.push(`<p class="note">${v.groups.length - MAX_GROUPS} more ${esc(kind)}s: see --format json.</p>`);
   if (v.groups.length === 0) out.push(`<p class="leftout">No charts: no ${esc(kind)} is in both A and B.</p>`);
   return page('palens comparison report', out.join('\n'));
 }

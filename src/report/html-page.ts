@@ -22,7 +22,7 @@ svg.chart{display:block;width:100%;height:auto;max-width:880px;background:#fff}
 svg .title{font-weight:600;font-size:14px}svg .tick,svg .legend{font-size:11px;fill:#374151}svg .label{font-size:12px;fill:#111827}
 svg .n{fill:#6b7280;font-size:10px}svg .marklabel{font-size:10px;fill:#111827}
 svg .grid{stroke:#eef0f3}svg .axis,svg .tickmark{stroke:#6b7280}
-@media print{body{max-width:none;margin:0}.scroll{overflow:visible;border:none}figure,tr{break-inside:avoid}h2{break-after:avoid}.grid2{grid-template-columns:1fr 1fr}}
+@media print{body{max-width:none;margin:0}.scroll{overflow:visible;border:none}table{white-space:normal}th,td{font-size:8.5px;padding:1px 2px}td.w{min-width:0}figure,tr{break-inside:avoid}h2{break-after:avoid}.grid2{grid-template-columns:1fr 1fr}}
 `;
 
 /** A table in its own scrolling box; `left` columns are text (left-aligned), `wrap` columns may wrap (file names). */

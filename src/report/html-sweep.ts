@@ -1,5 +1,5 @@
 /** The sweep part of the report: latency against prompt length with per-request evidence, distributions by length, the table. */
-import type { GroupFigures } from '../metrics/figures.js';
+import { type GroupFigures, spreadIndexes } from '../metrics/figures.js';
 import type { SweepPoint, SweepSummary } from '../sweep/sweep.js';
 import { againstFigure, at, cdfFigure, type DistributionCurve, figureHtml, histogramFigure } from './charts.js';
 import { table } from './html-page.js';
@@ -10,6 +10,8 @@ import { type Axis, BRIGHT, esc, niceTicks, orderedColors } from './svg.js';
 const MAX_N_LABELS = 16;
 /** Rows of the per-length table; the rest are in --format csv / json. */
 const MAX_ROWS = 400;
+/** Lengths the statistic lines and band pass through; more lengths: this many spread evenly. */
+const MAX_LINE_LENGTHS = 1000;
 
 /** Spreads per-request dots sideways (deterministically) so that a column of equal lengths shows its density. */
 function jittered(points: readonly (readonly [number, number])[], lengths: readonly number[], span: number): [number, number][] {
@@ -28,7 +30,8 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
   const ticks = niceTicks(0, hi * 1.04);
   const x: Axis = { label: `prompt length (${u})`, kind: 'linear', lo: Math.min(0, lo), hi: Math.max(hi * 1.04, ticks[ticks.length - 1]!) };
   const grid = Array.from({ length: 41 }, (_, i) => x.lo + ((x.hi - x.lo) * i) / 40).filter((v) => v >= 0);
-  const line = (pick: (p: SweepPoint) => number | null): [number, number | null][] => pts.map((p) => [p.length, pick(p)]);
+  const through = pts.length > MAX_LINE_LENGTHS ? spreadIndexes(pts.length, MAX_LINE_LENGTHS).map((i) => pts[i]!) : pts;
+  const line = (pick: (p: SweepPoint) => number | null): [number, number | null][] => through.map((p) => [p.length, pick(p)]);
   const topLabels = pts.length <= MAX_N_LABELS ? pts.map((p) => ({ x: p.length, text: `n=${p.requests.completed}` })) : undefined;
   const out: string[] = [];
   out.push(`<h2>Prompt length against latency</h2>`);
@@ -36,6 +39,7 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
     `<p class="meta">length by ${esc(s.length_by)}${s.tokenizer ? ` (${esc(s.tokenizer)})` : ''}${s.bucket ? `, bucketed to ${s.bucket}` : ''} · ${s.requests} requests · ${pts.length} lengths${s.requests_without_length ? ` · ${s.requests_without_length} without a length` : ''}</p>`,
   );
   out.push(`<div class="fit">${fitLines(s).map(esc).join('\n')}</div>`);
+  if (through.length < pts.length) out.push(`<p class="note">Lines and bands below pass through ${through.length.toLocaleString('en-US')} of the ${pts.length.toLocaleString('en-US')} lengths, spread evenly; the fit uses every request.</p>`);
 
   const ttftFit = s.fits.time_to_first_token;
   const fitTtft =

@@ -99,6 +99,9 @@ export function seriesDash(i: number, n: number): string | undefined {
 /** Tol's "bright" scheme: categorical (A and B, statistics of one metric). */
 export const BRIGHT = { blue: '#4477AA', red: '#EE6677', green: '#228833', yellow: '#CCBB44', cyan: '#66CCEE', purple: '#AA3377', grey: '#777777' };
 
+/** Marked points per series; a line through more levels than this marks an even spread of them. */
+const MAX_MARKS = 100;
+
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** 1, 2 or 5 × 10^k steps giving about `count` ticks over [lo, hi]. */
@@ -253,7 +256,9 @@ export function chart(spec: ChartSpec): string {
     }
     if (s.style === 'line+points' || pts.length === 1) {
       parts.push(`<g class="points" data-series="${name}" fill="${s.color}">`);
-      for (const [x, y] of pts) if (inside(x, y)) parts.push(`<circle class="mark" cx="${f(sx(x))}" cy="${f(sy(y))}" r="3.5"><title>${name}: ${tickLabel(x)}, ${tickLabel(y)}</title></circle>`);
+      // At most MAX_MARKS marked points a series (spread evenly): the line carries the rest.
+      const every = Math.max(1, Math.ceil(pts.length / MAX_MARKS));
+      for (const [x, y] of pts.filter((_, i) => i % every === 0 || i === pts.length - 1)) if (inside(x, y)) parts.push(`<circle class="mark" cx="${f(sx(x))}" cy="${f(sy(y))}" r="3.5"><title>${name}: ${tickLabel(x)}, ${tickLabel(y)}</title></circle>`);
       parts.push(`</g>`);
     }
   }

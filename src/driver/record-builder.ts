@@ -65,6 +65,9 @@ export class RecordBuilder {
     r.promptTokens = f.promptTokens;
     r.requestInputs = f.requestInputs;
     r.extras = f.extras;
+    // An OpenAI capture's token count (driver/openai/transport.ts), as the sidecar reader gives it to the export's records.
+    const output = (f.extras?.tokens as { output?: unknown } | undefined)?.output;
+    r.outputTokens = typeof output === 'number' ? output : -1;
     // Prompt length as the export parser will read it back from request_inputs.
     const prompt = promptOfInputs(f.requestInputs);
     r.promptText = prompt;

@@ -40,11 +40,14 @@ class ExperimentRequests {
   status = new Uint8Array(64);
   tokens = new Int32Array(64).fill(-1);
   words = new Int32Array(64).fill(-1);
+  /** Output tokens an OpenAI capture counted (`tokens.output`), -1 when not recorded. */
+  output = new Int32Array(64).fill(-1);
   count = 0;
   failed = 0;
 
-  set(index: number, status: RequestStatus | null, tokens: number | null, words: number | null): void {
+  set(index: number, status: RequestStatus | null, tokens: number | null, words: number | null, output: number | null = null): void {
     while (index >= this.status.length) this.grow();
+    this.output[index] = output ?? -1;
     const code = STATUS_CODES.indexOf(status);
     this.status[index] = code < 0 ? 0 : code;
     this.tokens[index] = tokens ?? -1;
@@ -61,6 +64,9 @@ class ExperimentRequests {
     t.set(this.tokens);
     const w = new Int32Array(n).fill(-1);
     w.set(this.words);
+    const o = new Int32Array(n).fill(-1);
+    o.set(this.output);
+    this.output = o;
     this.status = s;
     this.tokens = t;
     this.words = w;
@@ -90,6 +96,8 @@ export interface Sidecar {
   inFlight: InFlightRequest[];
   /** The status of request `index` of experiment `experiment`, or null when the sidecar has none. */
   status(experiment: number, index: number): RequestStatus | null;
+  /** Output tokens request `index` of experiment `experiment` carried (an OpenAI capture's `tokens.output`), or null. */
+  outputTokens(experiment: number, index: number): number | null;
   /** Requests that did not end ok, per experiment. */
   failed(experiment: number): number;
   lengths: PromptLengths;
@@ -149,7 +157,10 @@ async function readLines(file: string): Promise<Sidecar> {
           break;
         case 'request':
           sent.delete(String(o.id));
-          if (o.warmup !== true) of(Number(o.experiment)).set(Number(o.index), o.status as RequestStatus, (o.prompt_tokens as number | null) ?? null, (o.prompt_words as number | null) ?? null);
+          if (o.warmup !== true) {
+            const output = (o.tokens as { output?: unknown } | undefined)?.output;
+            of(Number(o.experiment)).set(Number(o.index), o.status as RequestStatus, (o.prompt_tokens as number | null) ?? null, (o.prompt_words as number | null) ?? null, typeof output === 'number' ? output : null);
+          }
           break;
         case 'end':
           end = o as unknown as Sidecar['end'];
@@ -229,6 +240,10 @@ function build(
       const e = experiments.get(experiment);
       return e === undefined || index >= e.count ? null : STATUS_CODES[e.status[index]!]!;
     },
+    outputTokens(experiment, index) {
+      const e = experiments.get(experiment);
+      return e === undefined || index >= e.count || e.output[index]! < 0 ? null : e.output[index]!;
+    },
     failed: (experiment) => experiments.get(experiment)?.failed ?? 0,
     lengths: {
       unit,
@@ -273,6 +288,9 @@ export function joinStatuses(sidecar: Sidecar | null, sink: RecordSink): RecordS
   return {
     record(r) {
       r.status = sidecar.status(r.experiment, r.index) ?? r.status;
+      // Records are reused: a count from the sidecar is set, or cleared when this request has none.
+      const output = sidecar.outputTokens(r.experiment, r.index);
+      if (output !== null || r.outputTokens !== undefined) r.outputTokens = output ?? -1;
       sink.record(r);
     },
     experimentEnd: (info) => sink.experimentEnd(info),

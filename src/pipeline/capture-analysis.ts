@@ -56,6 +56,7 @@ export class LiveAnalysis implements CaptureSink {
     r.promptChars = c.promptChars;
     r.promptText = c.promptText;
     r.status = c.status;
+    r.outputTokens = c.outputTokens ?? -1;
     this.set.record(r);
     this.requests++;
   }

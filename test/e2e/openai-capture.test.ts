@@ -138,6 +138,8 @@ describe('palens capture --mock --api openai', () => {
       expect(live.inputs[0]).toMatchObject({ service_kind: 'openai', endpoint: 'v1/chat/completions' });
       // 4 content events of 2 tokens; role, finish, usage and [DONE] are not tokens.
       expect(live.experiments[0].metrics.output_responses.mean).toBe(4);
+      // Output tokens per request (8, from the sidecar's token counts) reach the per-token metrics on both sides.
+      expect(read.experiments[0].metrics.output_token_throughput_per_request.count).toBe(6);
       expect(live).toEqual(read);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -113,3 +113,22 @@ for (const file of files) {
     console.log(`| ${name} | ${c.name} | ${r.seconds.toFixed(2)} | ${speed.toFixed(0)} | ${(r.rssBytes / 1e6).toFixed(0)} | ${ratio} |`);
   }
 }
+
+// Many small experiments (issue 10): memory per experiment, not per byte. 10,000 one-request experiments.
+const many = join(outDir, 'analyze-10k-experiments.json');
+if (!existsSync(many)) {
+  await writeSyntheticExport(many, {
+    flavor: 'vllm-legacy',
+    experiments: Array.from({ length: 10_000 }, (_, i) => ({ mode: 'concurrency' as const, value: i + 1, requests: 1 })),
+    responses: 16,
+    promptWords: 20,
+    ttftBaseNs: 20e6,
+    ttftPerWordNs: 1e4,
+    gapNs: 9e6,
+    jitterNs: 1e6,
+    emptyFinal: true,
+    seed: 1,
+  });
+}
+const m = timed(node, [bin, 'analyze', many, '--format', 'json', '--out', '/dev/null']);
+console.log(`| ${many.split('/').at(-1)} (${(statSync(many).size / 1e6).toFixed(0)} MB, 10,000 experiments) | palens analyze | ${m.ok ? m.seconds.toFixed(2) : '–'} | – | ${m.ok ? (m.rssBytes / 1e6).toFixed(0) : m.note} | – |`);

@@ -22,6 +22,7 @@ export interface AnalyzeCliOptions {
   experiment: number | 'all';
   percentiles: number[];
   keepEmptyResponses: boolean;
+  detectEmptyFinals: boolean;
   threads: number;
   sweep: boolean;
   lengthBy: LengthBy | undefined;
@@ -81,6 +82,7 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
     experiment,
     percentiles,
     keepEmptyResponses: Boolean(raw['keep-empty-responses']),
+    detectEmptyFinals: raw['detect-empty-finals'] !== false,
     threads,
     sweep,
     lengthBy: raw['length-by'] as LengthBy | undefined,
@@ -107,6 +109,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
       analysis = await analyzeSweep(files, {
         percentiles: opts.percentiles,
         keepEmptyResponses: opts.keepEmptyResponses,
+        detectEmptyFinals: opts.detectEmptyFinals,
         threads: opts.threads,
         figures: opts.html !== undefined,
         ...(opts.lengthBy === undefined ? {} : { lengthBy: opts.lengthBy }),
@@ -120,6 +123,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         experiment: opts.experiment,
         percentiles: opts.percentiles,
         keepEmptyResponses: opts.keepEmptyResponses,
+        detectEmptyFinals: opts.detectEmptyFinals,
         threads: opts.threads,
         figures: opts.html !== undefined,
         ...(opts.slo === undefined ? {} : { slo: opts.slo }),

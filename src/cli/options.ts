@@ -41,6 +41,11 @@ export function analyzeOptions(y: Argv): Argv {
       default: false,
       describe: 'keep empty responses (decoupled models\' empty finals) in every metric, as naive scripts do',
     })
+    .option('detect-empty-finals', {
+      type: 'boolean',
+      default: true,
+      describe: 'in exports without response_outputs, recognise empty finals from their timing (--no-detect-empty-finals counts every response)',
+    })
     .example('$0 analyze profile_export.json', 'report TTFT and token-to-token latency per experiment')
     .example('$0 analyze export.json.gz -f json -o analysis.json', 'machine-readable output (schemas/analysis.schema.json)')
     .example('$0 analyze export.json -p 50,90,99,99.9 --experiment 0', 'chosen percentiles, first load level only')

@@ -7,6 +7,7 @@ import type { FigureSamples } from '../metrics/figures.js';
 import { ExperimentAccumulator, type ExperimentSummary, type MetricOptions } from '../metrics/experiment.js';
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
 import { seeded } from '../records/random.js';
+import { UsedResponses } from '../metrics/used-responses.js';
 
 /** Gaps kept per group for the bootstrap; beyond it the interval is conservative (docs/METRICS.md). */
 export const RESERVOIR = 10_000;
@@ -18,12 +19,20 @@ export interface GroupValues {
   token_to_token_latency: Float64Array;
 }
 
+/**
+ * Per-request values under both hypotheses of metrics/used-responses.ts (a candidate empty final
+ * kept or left out), chosen once the group's accumulator has decided.
+ */
 class Group {
   readonly acc: ExperimentAccumulator;
   readonly ttft: number[] = [];
   readonly latency: number[] = [];
+  readonly latencyWithoutFinal: number[] = [];
   readonly itl: number[] = [];
+  readonly itlWithoutFinal: number[] = [];
   readonly gaps = new Float64Array(RESERVOIR);
+  /** 1 where the sampled gap is a candidate final's: filtering a uniform sample by kind leaves a uniform sample of the rest. */
+  readonly gapIsFinal = new Uint8Array(RESERVOIR);
   gapsSeen = 0;
   info: ExperimentInfo | null = null;
 
@@ -36,6 +45,7 @@ export class CompareSink implements RecordSink {
   private readonly groups = new Map<number, Group>();
   private readonly random: () => number;
   private keyOf: (r: RequestRecord) => number = (r) => r.experiment;
+  private readonly used = new UsedResponses();
   private byExperiment = true;
   unknown = 0;
   /** Every experiment's load ("concurrency 4"), in the order read: what the configuration check compares. */
@@ -67,30 +77,30 @@ export class CompareSink implements RecordSink {
     }
     const ttft = g.acc.add(r);
     if (Number.isNaN(ttft)) return;
-    // The per-request values are the accumulator's own (metrics/experiment.ts), never recomputed here.
+    // The per-request values are the accumulator's own (metrics/experiment.ts), never recomputed here,
+    // under both hypotheses of metrics/used-responses.ts (a candidate final kept or left out).
     const v = g.acc.last;
+    const w = g.acc.lastWithoutFinal;
     g.ttft.push(ttft);
     g.latency.push(v.request_latency);
+    g.latencyWithoutFinal.push(w.request_latency);
     if (!Number.isNaN(v.inter_token_latency)) g.itl.push(v.inter_token_latency);
-    // Gaps: the same responses the accumulator used (empty ones only when kept), and none when the source kept no gaps.
+    if (!Number.isNaN(w.inter_token_latency)) g.itlWithoutFinal.push(w.inter_token_latency);
+    // Gaps: the responses the accumulator used, and none when the source kept no gaps.
     if ((r.untimedResponses ?? 0) > 0) return;
-    const keep = this.options.keepEmptyResponses || r.responseEmpty === null;
-    let n = 0;
-    let prev = 0;
-    for (let k = 0; k < r.responseCount; k++) {
-      if (!keep && r.responseEmpty![k] === 1) continue;
-      const t = r.responseNs[k]!;
-      if (n > 0) this.sampleGap(g, t - prev);
-      prev = t;
-      n++;
-    }
+    const u = this.used.select(r, this.options);
+    const ns = u.ns;
+    const n = u.count;
+    const candidate = g.acc.lastHadCandidate;
+    for (let k = 1; k < n; k++) this.sampleGap(g, ns[k]! - ns[k - 1]!, candidate && k === n - 1);
   }
 
-  private sampleGap(g: Group, gap: number): void {
-    if (g.gapsSeen < RESERVOIR) g.gaps[g.gapsSeen] = gap;
-    else {
-      const j = Math.floor(this.random() * (g.gapsSeen + 1));
-      if (j < RESERVOIR) g.gaps[j] = gap;
+  private sampleGap(g: Group, gap: number, isFinal: boolean): void {
+    let j = g.gapsSeen;
+    if (j >= RESERVOIR) j = Math.floor(this.random() * (g.gapsSeen + 1));
+    if (j < RESERVOIR) {
+      g.gaps[j] = gap;
+      g.gapIsFinal[j] = isFinal ? 1 : 0;
     }
     g.gapsSeen++;
   }
@@ -118,11 +128,14 @@ export class CompareSink implements RecordSink {
 
   values(key: number): GroupValues {
     const g = this.groups.get(key)!;
+    const drop = g.acc.emptyFinals()?.recognised === true;
+    const seen = Math.min(g.gapsSeen, RESERVOIR);
+    const gaps = drop ? g.gaps.subarray(0, seen).filter((_, j) => g.gapIsFinal[j] === 0) : g.gaps.subarray(0, seen);
     return {
       time_to_first_token: g.ttft,
-      request_latency: g.latency,
-      inter_token_latency: g.itl,
-      token_to_token_latency: g.gaps.subarray(0, Math.min(g.gapsSeen, RESERVOIR)),
+      request_latency: drop ? g.latencyWithoutFinal : g.latency,
+      inter_token_latency: drop ? g.itlWithoutFinal : g.itl,
+      token_to_token_latency: gaps,
     };
   }
 }

@@ -59,6 +59,13 @@ export class ExperimentSet implements RecordSink {
       .map(([, e]) => experimentFigures(e.acc.figureSamples()));
   }
 
+  /** Bytes held by every accumulator's arrays. */
+  bytes(): number {
+    let total = 0;
+    for (const e of this.entries.values()) total += e.acc.bytes();
+    return total;
+  }
+
   snapshot(): ExperimentSetState[] {
     return [...this.entries.entries()].map(([index, e]) => ({ index, info: e.info, acc: e.acc.snapshot() }));
   }

@@ -60,8 +60,11 @@ const STAGE_MAX = 1 << 22;
 const STAGE_LIMIT = 2 ** 32;
 /** Values per block whose partial sums stay exact in a double. */
 const BLOCK = 1 << 20;
+/** Stages up to this many values are sorted for order statistics rather than histogrammed. */
+const SORT_MAX = 1 << 16;
 const NO_U32 = new Uint32Array(0);
 const NO_U16 = new Uint16Array(0);
+const NO_F64 = new Float64Array(0);
 
 /** Fields start as empty arrays, never null, so that every bucket has one shape. */
 class Bucket {
@@ -78,14 +81,16 @@ class Bucket {
 export class ExactSample implements Sample {
   /** Buckets by key below DIRECT_KEYS, made on first use (a sweep holds many small samples). */
   private direct: (Bucket | undefined)[] | null = null;
-  private readonly far = new Map<number, Bucket>();
-  private stage = new Uint32Array(0);
+  /** Buckets of values ≥ 2^32, made on first use. */
+  private far: Map<number, Bucket> | null = null;
+  private stage: Uint32Array = NO_U32;
   private stageN = 0;
-  private floats: Float64Array = new Float64Array(0);
+  private floats: Float64Array = NO_F64;
   private floatsSorted = true;
   private n = 0;
   private summary: Summary | null = null;
-  private stageHigh: Uint32Array | null = null;
+  /** The stage sorted, for order statistics of a short run (cleared by add and merge). */
+  private sortedStage: Uint32Array | null = null;
 
   /**
    * @param integers true when every value is an exact non-negative integer (ns, counts).
@@ -105,7 +110,7 @@ export class ExactSample implements Sample {
   add(v: number): void {
     this.n++;
     this.summary = null;
-    this.stageHigh = null;
+    this.sortedStage = null;
     if (!this.integers) {
       if (this.n > this.floats.length) this.floats = grow64(this.floats);
       this.floats[this.n - 1] = v;
@@ -122,7 +127,8 @@ export class ExactSample implements Sample {
 
   private growStage(): void {
     if (this.stage.length < this.stageMax) {
-      const g = new Uint32Array(Math.max(1024, this.stage.length * 2));
+      // Small first: an experiment of one request holds a few values per sample, not kilobytes.
+      const g = new Uint32Array(Math.min(this.stageMax, Math.max(16, this.stage.length * 2)));
       g.set(this.stage);
       this.stage = g;
     } else this.flushStage();
@@ -151,11 +157,12 @@ export class ExactSample implements Sample {
 
   private bucket(key: number): Bucket {
     const direct = (this.direct ??= new Array<Bucket | undefined>(DIRECT_KEYS));
-    let b = key < DIRECT_KEYS ? direct[key] : this.far.get(key);
+    const far = (this.far ??= new Map<number, Bucket>());
+    let b = key < DIRECT_KEYS ? direct[key] : far.get(key);
     if (b === undefined) {
       b = new Bucket(key);
       if (key < DIRECT_KEYS) direct[key] = b;
-      else this.far.set(key, b);
+      else far.set(key, b);
     }
     return b;
   }
@@ -190,7 +197,7 @@ export class ExactSample implements Sample {
   /** Adds every value of another sample of the same kind. */
   merge(s: SampleState): void {
     this.summary = null;
-    this.stageHigh = null;
+    this.sortedStage = null;
     if (!this.integers) {
       for (let k = 0; k < s.floats.length; k++) this.add(s.floats[k]!);
       return;
@@ -225,7 +232,7 @@ export class ExactSample implements Sample {
         if (b !== undefined) out.push(b);
       }
     }
-    for (const key of [...this.far.keys()].sort((a, c) => a - c)) out.push(this.far.get(key)!);
+    if (this.far !== null) for (const key of [...this.far.keys()].sort((a, c) => a - c)) out.push(this.far.get(key)!);
     return out;
   }
 
@@ -294,11 +301,10 @@ export class ExactSample implements Sample {
     return (this.summary = { min, max, sum, sumSq });
   }
 
-  /** The stage alone: the same exact sums, and the top-16-bit histogram for rankedStage. */
+  /** The stage alone: the same exact sums. */
   private summarizeStage(): Summary {
     const stage = this.stage;
     const n = this.stageN;
-    const high = new Uint32Array(WIDTH);
     let min = Infinity;
     let max = -Infinity;
     let sum = 0n;
@@ -320,21 +326,27 @@ export class ExactSample implements Sample {
         hh += h * h;
         hl += h * l;
         ll += l * l;
-        high[h]!++;
       }
       sum += BigInt(s);
       sumSq += (BigInt(hh) << 32n) + (BigInt(hl) << 17n) + BigInt(ll);
     }
-    this.stageHigh = high;
     return { min, max, sum, sumSq };
   }
 
-  /** k-th values of the stage: from the top-16-bit histogram, then one pass counting the low 16 bits of the chosen slices. */
+  /**
+   * k-th values of the stage. A short stage is sorted (a copy, kept: n values, where the histograms
+   * below would take 256 KiB each — what made a one-request experiment cost a megabyte); a long one
+   * goes through the top-16-bit histogram, then one pass counting the low 16 bits of the chosen slices.
+   */
   private rankedStage(ranks: readonly number[]): number[] {
-    this.summarize();
-    const high = this.stageHigh!;
     const stage = this.stage;
     const n = this.stageN;
+    if (n <= SORT_MAX) {
+      const sorted = (this.sortedStage ??= stage.slice(0, n).sort());
+      return ranks.map((r) => sorted[r]!);
+    }
+    const high = new Uint32Array(WIDTH);
+    for (let k = 0; k < n; k++) high[stage[k]! >>> 16]!++;
     const slotOf = new Int32Array(WIDTH).fill(-1);
     const slices: number[] = [];
     const want: { slot: number; inner: number }[] = [];
@@ -484,8 +496,11 @@ export class ExactSample implements Sample {
   }
 
   /** Bytes held by the value arrays: what keeps memory flat. */
+  /** Bytes held by the value arrays and indexes: what keeps memory flat (test/unit/memory.test.ts). */
   bytes(): number {
-    let total = this.stage.byteLength + this.floats.byteLength;
+    let total = this.stage.byteLength + this.floats.byteLength + (this.sortedStage?.byteLength ?? 0);
+    // The direct bucket index is an array of 65,536 references.
+    if (this.direct !== null) total += DIRECT_KEYS * 8;
     for (const b of this.buckets()) total += b.dense.byteLength + b.low.byteLength;
     return total;
   }

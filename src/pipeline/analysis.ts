@@ -51,13 +51,18 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
       warnings.push(...experimentWarnings(file, e, options));
     }
     if (options.figures) figures.push(...set.figures());
-    if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file));
+    if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file, options));
     for (const note of result.source.notes ?? []) warnings.push(`${file}: ${note}`);
   }
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     tool: { name: 'palens', version: VERSION },
-    options: { percentiles: [...options.percentiles], keep_empty_responses: options.keepEmptyResponses, experiment: options.experiment },
+    options: {
+      percentiles: [...options.percentiles],
+      keep_empty_responses: options.keepEmptyResponses,
+      detect_empty_finals: options.detectEmptyFinals !== false,
+      experiment: options.experiment,
+    },
     inputs,
     experiments,
     warnings,
@@ -81,9 +86,14 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   return { set, result, sidecar };
 }
 
-/** The warning for an export without response_outputs. */
-export function noOutputsWarning(file: string): string {
-  return `${file}: no response_outputs (perf_analyzer before 2024): empty final responses cannot be told apart and are counted as responses`;
+/** The warning for an export without response_outputs: what palens can and cannot tell there. */
+export function noOutputsWarning(file: string, options: MetricOptions): string {
+  const how = options.keepEmptyResponses
+    ? 'every response is counted (--keep-empty-responses)'
+    : options.detectEmptyFinals === false
+      ? 'every response is counted (--no-detect-empty-finals)'
+      : 'empty finals are recognised from their timing alone, per experiment (docs/METRICS.md#empty-finals-without-outputs)';
+  return `${file}: no response_outputs (perf_analyzer before 2024): ${how}`;
 }
 
 export function inputSummary(r: ReadResult): InputSummary {
@@ -112,12 +122,14 @@ export function experimentWarnings(file: string, e: ExperimentSummary, options: 
   if (e.requests.failed_only_empty_responses > 0) {
     out.push(`${at}: ${plural(e.requests.failed_only_empty_responses, 'request')} with only empty responses, counted as failed`);
   }
-  if (e.responses.empty > 0) {
+  const flagged = e.responses.empty - (e.empty_finals?.recognised ? e.empty_finals.candidates : 0);
+  if (flagged > 0) {
     out.push(
       options.keepEmptyResponses
-        ? `${at}: ${plural(e.responses.empty, 'empty response')} kept in the metrics (--keep-empty-responses)`
-        : `${at}: ${plural(e.responses.empty, 'empty response')} dropped (decoupled models' empty finals; --keep-empty-responses keeps them)`,
+        ? `${at}: ${plural(flagged, 'empty response')} kept in the metrics (--keep-empty-responses)`
+        : `${at}: ${plural(flagged, 'empty response')} dropped (decoupled models' empty finals; --keep-empty-responses keeps them)`,
     );
   }
+  for (const [status, n] of Object.entries(e.requests.failed_by_status)) out.push(`${at}: ${plural(n, 'request')} ${status.replace('_', ' ')}, counted as failed`);
   return out;
 }

@@ -96,7 +96,12 @@ export class LiveAnalysis implements CaptureSink {
     return {
       schemaVersion: ANALYSIS_SCHEMA_VERSION,
       tool: { name: 'palens', version: VERSION },
-      options: { percentiles: [...this.options.percentiles], keep_empty_responses: this.options.keepEmptyResponses, experiment: 'all' },
+      options: {
+        percentiles: [...this.options.percentiles],
+        keep_empty_responses: this.options.keepEmptyResponses,
+        detect_empty_finals: this.options.detectEmptyFinals !== false,
+        experiment: 'all',
+      },
       inputs: [input],
       experiments: experiments.map((e) => ({ file, ...e })),
       // In the order `palens analyze` gives them: the capture's timing health (from its sidecar), then each experiment's.

@@ -48,7 +48,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   }
   const tokenizer = by === 'tokens' ? await tokenizerFor(options.tokenizer!) : null;
   const percentiles = [...new Set([...options.percentiles, ...SWEEP_PERCENTILES])].sort((a, b) => a - b);
-  const metrics = { keepEmptyResponses: options.keepEmptyResponses, percentiles, ...(options.slo === undefined ? {} : { slo: options.slo }) };
+  const metrics = { keepEmptyResponses: options.keepEmptyResponses, detectEmptyFinals: options.detectEmptyFinals !== false, percentiles, ...(options.slo === undefined ? {} : { slo: options.slo }) };
   const jobOptions = { by, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null, metrics };
 
   const sink = new SweepSink(metrics);
@@ -57,7 +57,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   const take = (result: ReadResult): void => {
     inputs.push(inputSummary(result));
     if (!result.source.hasResponseOutputs) {
-      warnings.push(noOutputsWarning(result.file));
+      warnings.push(noOutputsWarning(result.file, metrics));
     }
     for (const note of result.source.notes ?? []) warnings.push(`${result.file}: ${note}`);
   };
@@ -78,7 +78,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     tool: { name: 'palens', version: VERSION },
-    options: { percentiles, keep_empty_responses: options.keepEmptyResponses, experiment: 'all' },
+    options: { percentiles, keep_empty_responses: options.keepEmptyResponses, detect_empty_finals: metrics.detectEmptyFinals, experiment: 'all' },
     inputs,
     experiments: [],
     sweep,

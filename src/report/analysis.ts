@@ -34,7 +34,13 @@ export interface FileExperiment extends ExperimentSummary {
 export interface Analysis {
   schemaVersion: number;
   tool: { name: 'palens'; version: string };
-  options: { percentiles: number[]; keep_empty_responses: boolean; experiment: number | 'all' };
+  options: {
+    percentiles: number[];
+    keep_empty_responses: boolean;
+    /** Empty finals recognised from timing in exports without outputs (metrics/used-responses.ts). */
+    detect_empty_finals: boolean;
+    experiment: number | 'all';
+  };
   inputs: InputSummary[];
   experiments: FileExperiment[];
   /** Present for `analyze --sweep`: requests grouped by prompt length, and the fits. */

@@ -4,7 +4,7 @@
  */
 import type { Analysis } from './analysis.js';
 import { percentileKey } from '../metrics/distribution.js';
-import { DISTRIBUTION_METRICS, RATE_METRICS } from '../metrics/experiment.js';
+import { DISTRIBUTION_METRICS, RATE_METRICS, SWEEP_METRICS } from '../metrics/catalogue.js';
 
 export const CSV_FIXED_COLUMNS = ['file', 'experiment', 'mode', 'load', 'metric', 'unit', 'count', 'mean', 'std', 'min', 'max'] as const;
 
@@ -20,7 +20,8 @@ function renderSweepCsv(a: Analysis): string {
   const pKeys = a.options.percentiles.map(percentileKey);
   const lines = [[...SWEEP_CSV_FIXED_COLUMNS, ...pKeys].join(',')];
   for (const p of s.points) {
-    for (const [name, d] of Object.entries(p.metrics)) {
+    for (const name of SWEEP_METRICS) {
+      const d = p.metrics[name];
       lines.push(row([p.length, s.unit, name, d.unit, d.count, d.mean, d.std, d.min, d.max, ...pKeys.map((k) => d.percentiles[k] ?? null)]));
     }
   }

@@ -1,33 +1,33 @@
-import { type Distribution, percentileKey } from '../metrics/distribution.js';
+import { type MetricSpec, metricSpec, SWEEP_METRICS } from '../metrics/catalogue.js';
+import { percentileKey } from '../metrics/distribution.js';
 import type { SweepPoint, SweepSummary } from '../sweep/sweep.js';
 import { grouped, ms } from './numbers.js';
 
+/** The sweep table's columns: per sweep metric of the catalogue, its mean and the percentiles it asks for. */
+function sweepColumns(): { title: string; get: (p: SweepPoint) => number | null }[] {
+  const out: { title: string; get: (p: SweepPoint) => number | null }[] = [];
+  for (const key of SWEEP_METRICS) {
+    const spec: MetricSpec = metricSpec(key);
+    out.push({ title: `${spec.short} mean`, get: (p) => p.metrics[key].mean });
+    for (const q of spec.sweepPercentiles ?? []) out.push({ title: `p${q}`, get: (p) => p.metrics[key].percentiles[percentileKey(q)] ?? null });
+  }
+  return out;
+}
+
 /** Column titles of the per-length table (text and HTML). */
 export function sweepHeader(unit: string): string[] {
-  return [`length (${unit})`, 'n', 'failed', 'TTFT mean', 'p50', 'p90', 'p99', 't2t mean', 'p50', 'p99', 'ITL mean', 'latency mean'];
+  return [`length (${unit})`, 'n', 'failed', ...sweepColumns().map((c) => c.title)];
 }
 
 /** One length's cells, times in ms. */
 export function sweepRow(p: SweepPoint): string[] {
-  const at = (d: Distribution, q: number): number | null => d.percentiles[percentileKey(q)] ?? null;
-  const t = p.metrics.time_to_first_token;
-  const g = p.metrics.token_to_token_latency;
-  return [
-    String(p.length),
-    grouped(p.requests.total),
-    grouped(p.requests.failed),
-    ms(t.mean),
-    ms(at(t, 50)),
-    ms(at(t, 90)),
-    ms(at(t, 99)),
-    ms(g.mean),
-    ms(at(g, 50)),
-    ms(at(g, 99)),
-    ms(p.metrics.inter_token_latency.mean),
-    ms(p.metrics.request_latency.mean),
-  ];
+  return [String(p.length), grouped(p.requests.total), grouped(p.requests.failed), ...sweepColumns().map((c) => ms(c.get(p)))];
 }
 
+/** The legend under the sweep table: each short name in words. */
+export function sweepLegend(): string {
+  return `(times in ms; ${SWEEP_METRICS.map((key) => `${metricSpec(key).short} = ${metricSpec(key).title}`).join(', ')})`;
+}
 
 /**
  * A fitted coefficient as a signed term of the law: "+ 6.56 µs", "− 2.62 ns" (three significant

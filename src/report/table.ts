@@ -1,15 +1,21 @@
 /** The human-readable report: one block per experiment, statistics down, metrics across. */
 import type { ChalkInstance } from 'chalk';
 import type { Analysis, FileExperiment, InputSummary } from './analysis.js';
+import { DISTRIBUTION_METRICS, metricSpec, RATE_METRICS } from '../metrics/catalogue.js';
 import type { Distribution } from '../metrics/distribution.js';
+import { describeEmptyFinals } from '../metrics/used-responses.js';
 import { percentileKey } from '../metrics/distribution.js';
 import type { SweepSummary } from '../sweep/sweep.js';
-import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
+import { fitLines, sweepHeader, sweepLegend, sweepRow } from './sweep-text.js';
 import { bytes, duration, grouped, ms, pythonFloat } from './numbers.js';
 import { printable } from '../printable.js';
 
+// One formatter each: toLocaleString builds a new Intl.NumberFormat per call (seconds per 10,000 experiments).
+const WHOLE = new Intl.NumberFormat('en-US');
+const TWO_DECIMALS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 interface Column {
-  title: [string, string];
+  title: readonly [string, string];
   dist: Distribution;
   format: (v: number | null) => string;
 }
@@ -47,32 +53,25 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): stri
     `  requests ${grouped(e.requests.total)} · completed ${grouped(e.requests.completed)} · ${failed}` +
       ` · responses ${grouped(e.responses.total)}${dropped} · duration ${duration(e.duration_ns)}`,
   );
+  if (e.empty_finals !== null) {
+    const line = `  ${describeEmptyFinals(e.empty_finals, a.options.keep_empty_responses)}`;
+    lines.push(e.empty_finals.recognised ? line : c.yellow(line));
+  }
   const rate = (v: number | null, unit: string): string => (v === null ? '–' : `${v.toFixed(2)} ${unit}`);
-  lines.push(
-    `  throughput ${rate(e.metrics.request_throughput.value, 'requests/s')} · ${rate(e.metrics.output_response_throughput.value, 'responses/s')}`,
-  );
+  lines.push(`  throughput ${RATE_METRICS.map((key) => rate(e.metrics[key].value, metricSpec(key).unit)).join(' · ')}`);
   const g = e.goodput;
   if (g !== null && g !== undefined) {
     lines.push(`  goodput ${g.fraction === null ? '–' : `${(100 * g.fraction).toFixed(1)}%`} of requests (${grouped(g.met)} of ${grouped(g.requests)}) · ${rate(g.requests_per_second, 'requests/s')} · SLO ${g.slo}`);
   }
   lines.push('');
 
-  const count = (v: number | null): string =>
-    v === null ? '–' : v.toLocaleString('en-US', Number.isInteger(v) ? {} : { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const columns: Column[] = [
-    { title: ['time to first', 'token (ms)'], dist: e.metrics.time_to_first_token, format: ms },
-    { title: ['token-to-token', 'latency (ms)'], dist: e.metrics.token_to_token_latency, format: ms },
-    { title: ['inter-token', 'latency (ms)'], dist: e.metrics.inter_token_latency, format: ms },
-    { title: ['request', 'latency (ms)'], dist: e.metrics.request_latency, format: ms },
-    { title: ['output', 'responses'], dist: e.metrics.output_responses, format: count },
-  ];
-  if (e.metrics.time_to_second_token.count > 0) columns.push({ title: ['time to second', 'token (ms)'], dist: e.metrics.time_to_second_token, format: ms });
-  if (e.metrics.output_token_throughput_per_request.count > 0) {
-    columns.push({ title: ['output tokens/s', 'per request'], dist: e.metrics.output_token_throughput_per_request, format: count });
-  }
-  if (e.metrics.prompt_words.count > 0) {
-    columns.push({ title: ['prompt', 'words'], dist: e.metrics.prompt_words, format: count });
-    columns.push({ title: ['prompt', 'chars'], dist: e.metrics.prompt_chars, format: count });
+  const count = (v: number | null): string => (v === null ? '–' : (Number.isInteger(v) ? WHOLE : TWO_DECIMALS).format(v));
+  const columns: Column[] = [];
+  for (const key of DISTRIBUTION_METRICS) {
+    const spec = metricSpec(key);
+    const dist = e.metrics[key];
+    if (spec.table === 'never' || (spec.table === 'when-counted' && dist.count === 0)) continue;
+    columns.push({ title: spec.column, dist, format: spec.unit === 'ns' ? ms : count });
   }
   const rows: [string, (d: Distribution, f: Column['format']) => string][] = [
     ['count', (d) => grouped(d.count)],
@@ -113,7 +112,7 @@ function sweepBlock(s: SweepSummary, a: Analysis, c: ChalkInstance): string[] {
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
   lines.push(c.dim('  ' + header.map((h, j) => h.padStart(widths[j]!)).join('  ')));
   for (const r of rows) lines.push('  ' + r.map((v, j) => v.padStart(widths[j]!)).join('  '));
-  lines.push(c.dim('  (times in ms; TTFT = time to first token, t2t = token-to-token latency, ITL = inter-token latency)'));
+  lines.push(c.dim(`  ${sweepLegend()}`));
   lines.push('');
   for (const l of fitLines(s)) lines.push(`  ${c.cyan(l)}`);
   const cap = s.slo_capacity;

@@ -2,6 +2,7 @@
  * Prompt length against latency: requests from any number of exports grouped by prompt length,
  * each group summarised like an experiment, and the cost model fitted (docs/METRICS.md).
  */
+import { SWEEP_METRICS, type SweepMetric } from '../metrics/catalogue.js';
 import type { Distribution } from '../metrics/distribution.js';
 import type { FigureSamples } from '../metrics/figures.js';
 import { type AccumulatorState, ExperimentAccumulator, type MetricOptions, type RequestCounts, type ResponseCounts } from '../metrics/experiment.js';
@@ -121,12 +122,8 @@ export interface SweepPoint {
   length: number;
   requests: RequestCounts;
   responses: ResponseCounts;
-  metrics: {
-    time_to_first_token: Distribution;
-    token_to_token_latency: Distribution;
-    inter_token_latency: Distribution;
-    request_latency: Distribution;
-  };
+  /** The catalogue's sweep metrics (metrics/catalogue.ts SWEEP_METRICS). */
+  metrics: { [K in SweepMetric]: Distribution };
   /** Requests of this length meeting --slo, or null without --slo. */
   goodput: Goodput | null;
 }
@@ -204,12 +201,7 @@ export function summarizeSweep(sink: SweepSink, d: SweepDescription): { sweep: S
       length,
       requests: s.requests,
       responses: s.responses,
-      metrics: {
-        time_to_first_token: s.metrics.time_to_first_token,
-        token_to_token_latency: s.metrics.token_to_token_latency,
-        inter_token_latency: s.metrics.inter_token_latency,
-        request_latency: s.metrics.request_latency,
-      },
+      metrics: Object.fromEntries(SWEEP_METRICS.map((key) => [key, s.metrics[key]])) as SweepPoint['metrics'],
       goodput: s.goodput,
     };
   });

@@ -26,7 +26,7 @@ describe('metrics on a hand-computed export (test/fixtures/valid/tiny.json)', ()
   test('empty responses dropped (default)', () => {
     const s = analyzeTiny(false);
     const m = s.metrics;
-    expect(s.requests).toEqual({ total: 4, completed: 3, failed: 1, failed_no_response: 1, failed_only_empty_responses: 0, failed_status: 0, with_prompt: 1 });
+    expect(s.requests).toEqual({ total: 4, completed: 3, failed: 1, failed_no_response: 1, failed_only_empty_responses: 0, failed_status: 0, with_prompt: 1, failed_by_status: {} });
     expect(s.responses).toEqual({ total: 8, empty: 1, empty_dropped: 1, used: 7 });
     expect(m.time_to_first_token).toMatchObject({ count: 3, mean: 3500 / 3, min: 500, max: 2000, percentiles: { p50: 1000, p90: 1800 } });
     expect(m.token_to_token_latency).toMatchObject({ count: 4, mean: 300, min: 100, max: 400, percentiles: { p50: 350, p90: 400 } });
@@ -110,7 +110,8 @@ describe('distributions', () => {
     const after12M = g.bytes();
     add(12_000_000);
     expect(g.bytes()).toBe(after12M);
-    expect(after12M).toBe(4 * 2 ** 22 + 30 * 65536 * 4);
+    // The stage, 30 dense buckets, and the index of 65,536 bucket references.
+    expect(after12M).toBe(4 * 2 ** 22 + 30 * 65536 * 4 + 65536 * 8);
     expect(g.count).toBe(24_000_000);
   });
 

@@ -8,23 +8,44 @@
  * Each contender runs as its own process under GNU time (wall seconds, peak RSS), so node's and
  * Python's start-up are included for all alike. Speed is MB (10^6 bytes) of uncompressed JSON per
  * wall second (for the .json.gz row too). palens runs three times (median reported).
+ *
+ *   npm run bench:analyze -- --baseline DIR [--rounds N]
+ *
+ * A/B mode, for a change to the reader: DIR holds another build of palens (`cp -r dist package.json DIR/`
+ * before the change); both builds analyse the ~170 MB export (and the 1.2 GB one without --quick), one
+ * thread and two, alternating A B B A for N rounds (default 6), so a machine shared with other work
+ * weighs on both alike. Prints the medians of wall and CPU (user + sys) seconds and their ratio.
+ *
+ *   npm run bench:analyze -- --bombs
+ *
+ * Hostile files that must not take memory: 2 GiB of whitespace before a small export, gzipped
+ * (~2 MB); a 2 GiB unknown string value in one, gzipped; 200 MB of plain whitespace. Prints each
+ * one's exit status, wall time and peak RSS (palens reads them within ~300 MB).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { writeSyntheticExport } from '../tools/synth.js';
 import { repoPath } from '../test/helpers/paths.js';
 
 interface Run {
   seconds: number;
+  cpuSeconds: number;
   rssBytes: number;
   ok: boolean;
   note: string;
 }
 
 const quick = process.argv.includes('--quick');
+const argValue = (flag: string): string | undefined => {
+  const k = process.argv.indexOf(flag);
+  return k >= 0 ? process.argv[k + 1] : undefined;
+};
+const baseline = argValue('--baseline');
 const outDir = repoPath('bench', 'out');
 
 async function ensureExport(name: string, requests: number): Promise<string> {
@@ -52,12 +73,91 @@ async function ensureExport(name: string, requests: number): Promise<string> {
 }
 
 function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const last = r.stderr.trim().split('\n').at(-1) ?? '';
-  const [secs, kb] = last.split(' ').map(Number);
+  const [secs, kb, user, sys] = last.split(' ').map(Number);
   const ok = r.status === 0 && !/"error"/.test(r.stdout);
   const note = ok ? '' : (r.stdout.match(/"error":"([^"]+)"/)?.[1] ?? r.stderr.split('\n')[0] ?? 'failed');
-  return { seconds: secs ?? NaN, rssBytes: (kb ?? NaN) * 1024, ok, note };
+  return { seconds: secs ?? NaN, cpuSeconds: (user ?? NaN) + (sys ?? NaN), rssBytes: (kb ?? NaN) * 1024, ok, note };
+}
+
+const SMALL_EXPORT =
+  '"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[{"timestamp":1700000000000000000,"response_timestamps":[1700000000000000100,1700000000000000300]}]}]}';
+
+/** Writes head, then `fill` bytes of `byte`, then tail, to file (gzipped when it ends in .gz), streaming. */
+async function writeFilled(file: string, head: string, byte: number, fill: number, tail: string): Promise<void> {
+  if (existsSync(file)) return;
+  process.stderr.write(`generating ${file}…\n`);
+  const out = createWriteStream(file);
+  const sink: NodeJS.WritableStream = file.endsWith('.gz') ? createGzip({ level: 1 }) : out;
+  const done = file.endsWith('.gz') ? pipelinePromise(sink as NodeJS.ReadableStream & NodeJS.WritableStream, out) : null;
+  const write = (b: Buffer | string): Promise<void> =>
+    new Promise((resolve) => {
+      if (sink.write(b)) resolve();
+      else sink.once('drain', resolve);
+    });
+  await write(head);
+  const block = Buffer.alloc(1 << 20, byte);
+  for (let n = 0; n < fill; n += block.length) await write(n + block.length <= fill ? block : block.subarray(0, fill - n));
+  await write(tail);
+  sink.end();
+  if (done) await done;
+  else await new Promise<void>((resolve) => out.on('finish', () => resolve()));
+}
+
+/** --bombs: whitespace and unknown values must be skipped without being held. */
+async function bombs(): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const cases = [
+    { name: '2 GiB of whitespace, then a small export (gzip)', file: join(outDir, 'bomb-ws-2g.json.gz'), head: '', byte: 0x20, fill: 2 ** 31, tail: '{' + SMALL_EXPORT },
+    { name: 'a 2 GiB unknown string value (gzip)', file: join(outDir, 'bomb-str-2g.json.gz'), head: '{"junk":"', byte: 0x61, fill: 2 ** 31, tail: '",' + SMALL_EXPORT },
+    { name: '200 MB of whitespace between keys (plain)', file: join(outDir, 'bomb-ws-200m.json'), head: '{"version":"x",', byte: 0x0a, fill: 200e6, tail: SMALL_EXPORT },
+  ];
+  console.log('| file | on disk (MB) | JSON (MB) | exit | wall (s) | peak RSS (MB) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const c of cases) {
+    await writeFilled(c.file, c.head, c.byte, c.fill, c.tail);
+    const r = timed(node, [bin, 'analyze', c.file, '--format', 'json', '--out', '/dev/null']);
+    const json = (c.head.length + c.fill + c.tail.length) / 1e6;
+    console.log(`| ${c.name} | ${(statSync(c.file).size / 1e6).toFixed(1)} | ${json.toFixed(0)} | ${r.ok ? 0 : 'failed: ' + r.note} | ${r.seconds.toFixed(1)} | ${(r.rssBytes / 1e6).toFixed(0)} |`);
+  }
+}
+
+function mid(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const n = v.length;
+  return n % 2 === 1 ? v[(n - 1) / 2]! : (v[n / 2 - 1]! + v[n / 2]!) / 2;
+}
+
+/** --baseline: this build against another one, alternating, medians of wall and CPU seconds. */
+function abCompare(baselineDir: string, files: string[], rounds: number): void {
+  const builds = [
+    { name: 'baseline', bin: join(baselineDir, 'dist', 'src', 'cli', 'bin.js') },
+    { name: 'this build', bin: repoPath('dist', 'src', 'cli', 'bin.js') },
+  ];
+  console.log(`A/B: ${rounds} rounds, order A B B A; medians; CPU = user + sys\n`);
+  console.log('| file | threads | build | wall (s) | CPU (s) | peak RSS (MB) | wall vs baseline | CPU vs baseline |');
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|');
+  for (const file of files) {
+    for (const threads of ['1', '2']) {
+      const runs: Run[][] = [[], []];
+      for (let r = 0; r < rounds; r++) {
+        for (const k of [0, 1, 1, 0]) {
+          const run = timed(node, [builds[k]!.bin, 'analyze', file, '--format', 'json', '--out', '/dev/null', '--threads', threads]);
+          if (!run.ok) throw new Error(`${builds[k]!.name} failed on ${file}: ${run.note}`);
+          runs[k]!.push(run);
+        }
+      }
+      const wall = runs.map((rs) => mid(rs.map((r) => r.seconds)));
+      const cpu = runs.map((rs) => mid(rs.map((r) => r.cpuSeconds)));
+      const rss = runs.map((rs) => mid(rs.map((r) => r.rssBytes)));
+      const name = `${file.split('/').at(-1)} (${(statSync(file).size / 1e6).toFixed(0)} MB)`;
+      for (const k of [0, 1]) {
+        const vs = k === 0 ? ['1.00', '1.00'] : [(wall[1]! / wall[0]!).toFixed(3), (cpu[1]! / cpu[0]!).toFixed(3)];
+        console.log(`| ${name} | ${threads} | ${builds[k]!.name} | ${wall[k]!.toFixed(2)} | ${cpu[k]!.toFixed(2)} | ${(rss[k]! / 1e6).toFixed(0)} | ${vs[0]} | ${vs[1]} |`);
+      }
+    }
+  }
 }
 
 function median(runs: Run[]): Run {
@@ -90,6 +190,16 @@ const files = [await ensureExport('analyze-170mb.json', 4000)];
 if (!quick) files.push(await ensureExport('analyze-1200mb.json', 28000));
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
+if (process.argv.includes('--bombs')) {
+  console.log(`Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
+  await bombs();
+  process.exit(0);
+}
+if (baseline !== undefined) {
+  console.log(`Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
+  abCompare(baseline, files, Number(argValue('--rounds') ?? 6));
+  process.exit(0);
+}
 const python = execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim();
 console.log(`Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${python}; ${new Date().toISOString().slice(0, 10)}\n`);
 console.log('| file | tool | wall (s) | MB/s | peak RSS (MB) | vs palens |');

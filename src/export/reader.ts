@@ -14,6 +14,8 @@ export interface ReadOptions {
   /** Stop at the first problem (analysis) or collect up to maxProblems (validation). */
   failFast: boolean;
   maxProblems?: number;
+  /** Read a file that ends early (a capture cut short): see ParserOptions.acceptTruncated. */
+  acceptTruncated?: boolean;
   /** Chunk size for reads. @default 4 MiB */
   chunkBytes?: number;
   /** Called after each chunk with the bytes read so far (compressed bytes for .gz). */
@@ -62,6 +64,7 @@ export async function readExport(file: string, sink: RecordSink, options: ReadOp
     file,
     failFast: options.failFast,
     ...(options.maxProblems === undefined ? {} : { maxProblems: options.maxProblems }),
+    ...(options.acceptTruncated ? { acceptTruncated: true } : {}),
   });
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   if (!compressed) {

@@ -1,7 +1,7 @@
 /** `palens validate`: every problem in a file, not just the first. */
 import { InputError } from '../errors.js';
 import type { RecordSink } from '../records/record.js';
-import type { Problem } from './problems.js';
+import { type Problem, ProblemError } from './problems.js';
 import { readRecords } from '../formats/source.js';
 
 export interface Validation {
@@ -32,7 +32,9 @@ export async function validateFile(file: string, maxProblems = 20): Promise<Vali
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     const earlier = (e.earlier?.problems ?? []) as Problem[];
-    const fatal: Problem = {
+    // A problem that ended the scan keeps its place (experiment, request); other errors (an empty
+    // file, a BOM, a damaged gzip stream) have only a pointer, if that.
+    const fatal: Problem = e instanceof ProblemError ? e.problem : {
       code: e.code as Problem['code'],
       pointer: e.pointer ?? '',
       expected: '',

@@ -3,6 +3,7 @@
  * pipeline `palens analyze` runs: export/reader → RequestRecord stream → metrics/.
  */
 import { UsageError } from '../errors.js';
+import type { Truncation } from '../export/profile-parser.js';
 import { CHUNK_BYTES, inspectExport, type ReadResult } from '../export/reader.js';
 import { joinStatuses, readSidecar, type Sidecar } from '../export/sidecar.js';
 import type { TimingHealth } from '../records/capture-record.js';
@@ -43,6 +44,8 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
       );
     }
     inputs.push(inputSummary(result));
+    // First of the file's warnings: every number below it describes only part of the file.
+    if (result.truncated) warnings.push(truncatedWarning(file, result.truncated));
     // A palens capture whose client was a bottleneck says so in its sidecar: its numbers carry that.
     const health = sidecar?.end?.timing_health;
     if (health !== undefined && health !== null) warnings.push(...timingWarnings(health as Partial<TimingHealth>).map((w) => `${file}: capture: ${w}`));
@@ -78,12 +81,25 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   const sidecar = await readSidecar(file);
   const format = await detectFormat(file);
   if (format === 'perf_analyzer' && sidecar === null && (options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
-    const split = await readSplit(file, info.size, options, wanted, CHUNK_BYTES, progress);
+    const split = await readSplit(file, info.size, options, wanted, CHUNK_BYTES, progress, true);
     if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false }, sidecar };
   }
   const set = new ExperimentSet(options, wanted);
-  const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, ...(progress ? { onProgress: progress } : {}) }, format);
+  const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, acceptTruncated: true, ...(progress ? { onProgress: progress } : {}) }, format);
   return { set, result, sidecar };
+}
+
+/**
+ * The warning for a file that ends early: loud, since a capture cut short and a damaged copy look
+ * alike, and the numbers describe only the requests before the cut.
+ */
+export function truncatedWarning(file: string, t: Truncation): string {
+  const where = t.insideRequest
+    ? `inside request ${t.request} of experiment ${t.experiment}`
+    : t.request > 0
+      ? `after request ${t.request - 1} of experiment ${t.experiment}`
+      : `in experiment ${t.experiment}, before any request`;
+  return `${file}: TRUNCATED: the file ends early (at byte ${t.byteOffset}, ${where}); only the complete requests before that point are analysed (a capture cut short, or a damaged copy; \`palens validate\` reports the file invalid)`;
 }
 
 /** The warning for an export without response_outputs: what palens can and cannot tell there. */
@@ -110,6 +126,7 @@ export function inputSummary(r: ReadResult): InputSummary {
     has_response_outputs: r.source.hasResponseOutputs,
     time_base_ns: r.source.timeBaseNs,
     ...(r.source.format === undefined || r.source.format === 'perf_analyzer' ? {} : { format: r.source.format }),
+    truncated: Boolean(r.truncated),
   };
 }
 

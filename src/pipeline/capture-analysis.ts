@@ -91,6 +91,7 @@ export class LiveAnalysis implements CaptureSink {
       has_request_inputs: this.requests > 0,
       has_response_outputs: this.requests > 0,
       time_base_ns: Number.isNaN(this.base) ? null : epochOf(this.base),
+      truncated: false,
     };
     const experiments = this.summaries();
     return {

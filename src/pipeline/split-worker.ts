@@ -15,11 +15,13 @@ export interface TailJob {
   size: number;
   chunkBytes: number;
   metrics: MetricOptions;
+  /** Read a tail that ends early (analyze): see ParserOptions.acceptTruncated. */
+  acceptTruncated?: boolean;
 }
 
 serveJobs<TailJob, TailDone>(async (job, progress) => {
   const set = new ExperimentSet(job.metrics);
-  const parser = new ProfileParser(set, { file: job.file, failFast: true, startInRequestsAt: job.from });
+  const parser = new ProfileParser(set, { file: job.file, failFast: true, fragmentAt: job.from, acceptTruncated: job.acceptTruncated === true });
   await readPlain(job.file, parser, job.chunkBytes, job.size, progress, job.from);
   const result = parser.finish();
   const experiments = set.snapshot();

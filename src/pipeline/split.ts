@@ -13,7 +13,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { ExperimentSet, type ExperimentSetState } from '../metrics/experiment-set.js';
 import type { MetricOptions } from '../metrics/experiment.js';
-import type { ParseResult } from '../export/profile-parser.js';
+import { MAX_SPAN_NS } from '../records/time.js';
+import type { ExportParseResult, ParseResult, Truncation } from '../export/profile-parser.js';
 import { ProfileParser } from '../export/profile-parser.js';
 import { readPlain } from '../export/reader.js';
 import type { TailJob } from './split-worker.js';
@@ -45,7 +46,7 @@ export interface SplitRead {
 
 /** What the tail's worker sends back. */
 export interface TailDone {
-  result: ParseResult;
+  result: ExportParseResult;
   experiments: ExperimentSetState[];
 }
 
@@ -61,13 +62,14 @@ export async function readSplit(
   wanted: (index: number) => boolean,
   chunkBytes: number,
   onProgress?: (read: number, total: number) => void,
+  acceptTruncated = false,
 ): Promise<SplitRead | null> {
   const cut = findCut(file, size);
   if (cut === null) return null;
   let tailRead = 0;
   let headRead = 0;
   const worker = new WorkerClient<TailJob, TailDone>(new URL('./split-worker.js', import.meta.url));
-  const job: TailJob = { file, from: cut, size, chunkBytes, metrics: { ...metrics, percentiles: [...metrics.percentiles] } };
+  const job: TailJob = { file, from: cut, size, chunkBytes, acceptTruncated, metrics: { ...metrics, percentiles: [...metrics.percentiles] } };
   const tail = worker.run(job, (read) => {
     tailRead = read;
     onProgress?.(headRead + tailRead, size);
@@ -95,13 +97,20 @@ export async function readSplit(
     try {
       t = await tail;
     } catch (e) {
-      throw e instanceof InputError ? shiftError(e, head.experiment.index, head.experiment.requests) : e;
+      // A problem in the tail is reported by one thread reading the whole file: it then has the
+      // file's own pointer, and is the file's first problem (the span of times, say, can only be
+      // judged from the start). Invalid files are rare; reading them twice is the price of saying
+      // exactly what one thread says.
+      if (e instanceof InputError) return null;
+      throw e;
     }
 
     set.setPartial(head.experiment);
     const headBase = head.source.timeBaseNs;
     const tailBase = t.result.source.timeBaseNs;
-    const shift = headBase !== null && tailBase !== null ? Number(BigInt(tailBase) - BigInt(headBase)) : 0;
+    const shiftBig = headBase !== null && tailBase !== null ? BigInt(tailBase) - BigInt(headBase) : 0n;
+    if (!spanFits(head.spanNs, t.result.spanNs, shiftBig)) return null;
+    const shift = Number(shiftBig);
     set.merge(t.experiments, head.experiment.index, shift);
     const result: ParseResult = {
       ...t.result,
@@ -112,7 +121,9 @@ export async function readSplit(
         timeBaseNs: headBase ?? tailBase,
       },
       bytes: size,
+      truncated: shiftTruncation(t.result.truncated, head.experiment.index, head.experiment.requests),
       experiments: head.experiment.index + t.result.experiments,
+      spanNs: { lo: Math.min(head.spanNs.lo, t.result.spanNs.lo + shift), hi: Math.max(head.spanNs.hi, t.result.spanNs.hi + shift) },
       requests: head.requests + t.result.requests,
     };
     return { set, result };
@@ -121,23 +132,17 @@ export async function readSplit(
   }
 }
 
-/** The tail counts experiments and requests from the cut; give its pointer the file's numbering. */
-function shiftError(e: InputError, headExperiment: number, headRequests: number): InputError {
-  const pointer = e.pointer?.replace(/^\/experiments\/(\d+)(\/requests\/(\d+))?/, (_m, exp: string, req?: string, reqIndex?: string) => {
-    const k = Number(exp);
-    const global = headExperiment + k;
-    if (req === undefined) return `/experiments/${global}`;
-    const r = k === 0 ? headRequests + Number(reqIndex) : Number(reqIndex);
-    return `/experiments/${global}/requests/${r}`;
-  });
-  return new InputError(
-    e.code as 'PALENS_INPUT_SYNTAX',
-    e.message,
-    {
-      ...(e.file === undefined ? {} : { file: e.file }),
-      ...(pointer === undefined ? {} : { pointer }),
-      ...(e.byteOffset === undefined ? {} : { byteOffset: e.byteOffset }),
-    },
-    e.hint,
-  );
+/** Whether head and tail together (the tail's offsets shifted to the head's base) span at most MAX_SPAN_NS, exactly. */
+function spanFits(head: { lo: number; hi: number }, tail: { lo: number; hi: number }, shift: bigint): boolean {
+  const tailLo = BigInt(tail.lo) + shift;
+  const tailHi = BigInt(tail.hi) + shift;
+  const lo = BigInt(head.lo) < tailLo ? BigInt(head.lo) : tailLo;
+  const hi = BigInt(head.hi) > tailHi ? BigInt(head.hi) : tailHi;
+  return hi - lo <= BigInt(MAX_SPAN_NS);
+}
+
+/** The tail numbers experiments and requests from the cut; give a truncation the file's numbering. */
+function shiftTruncation(t: Truncation | null, headExperiment: number, headRequests: number): Truncation | null {
+  if (t === null) return null;
+  return { ...t, experiment: headExperiment + t.experiment, request: t.experiment === 0 ? headRequests + t.request : t.request };
 }

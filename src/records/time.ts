@@ -3,8 +3,13 @@
  * 2^53, so such a number must never become a JS double. A timestamp is split into two exact
  * halves, `sec` (digits above the last nine) and `nsec` (the last nine digits), and every
  * time palens keeps is an offset in ns from one base per file: (sec − baseSec)·1e9 + (nsec − baseNsec).
- * Offsets are exact integers while a file spans less than 2^53 ns (about 104 days).
+ * Offsets are exact integers while a file spans less than 2^53 ns (about 104 days); so are
+ * differences of offsets (every duration palens derives) while the span stays within 2^53 − 1.
+ * TimeBase tracks the span so a reader can refuse a file that leaves it ({@link MAX_SPAN_NS}).
  */
+
+/** The widest span of times in one file for which every offset and every difference is exact. */
+export const MAX_SPAN_NS = Number.MAX_SAFE_INTEGER;
 
 const NS_PER_SEC = 1_000_000_000;
 
@@ -12,6 +17,9 @@ export class TimeBase {
   private set = false;
   private baseSec = 0;
   private baseNsec = 0;
+  /** Smallest and largest offset seen (the span is hi − lo). */
+  lo = 0;
+  hi = 0;
 
   get isSet(): boolean {
     return this.set;
@@ -25,7 +33,17 @@ export class TimeBase {
       this.baseNsec = nsec;
       return 0;
     }
-    return (sec - this.baseSec) * NS_PER_SEC + (nsec - this.baseNsec);
+    // Exact while |result| < 2^53; beyond, the span check (hi − lo > MAX_SPAN_NS) sees it, since
+    // rounding is monotone: a true value past 2^53 never rounds back below it.
+    const r = (sec - this.baseSec) * NS_PER_SEC + (nsec - this.baseNsec);
+    if (r > this.hi) this.hi = r;
+    else if (r < this.lo) this.lo = r;
+    return r;
+  }
+
+  /** True when the times seen span more than {@link MAX_SPAN_NS}: offsets or durations may be inexact. */
+  get tooWide(): boolean {
+    return this.hi - this.lo > MAX_SPAN_NS;
   }
 
   /** The absolute ns-since-epoch value of an offset, exactly, as a decimal string. */

@@ -25,6 +25,8 @@ export interface InputSummary {
   time_base_ns: string | null;
   /** Which tool wrote the file (formats/detect.ts); absent means a perf_analyzer-format export (a capture's). */
   format?: FileFormat;
+  /** True when the file ends early (a capture cut short): only its complete requests were read. */
+  truncated: boolean;
 }
 
 export interface FileExperiment extends ExperimentSummary {

@@ -38,7 +38,7 @@ export function renderTable(a: Analysis, c: ChalkInstance): string {
 function describeInput(i: InputSummary): string {
   const who = i.format !== undefined && i.format !== 'perf_analyzer' ? peerTitle(i.format, i.version) : i.version === null ? 'perf_analyzer export' : i.version.startsWith('palens') ? `${i.version} capture` : `perf_analyzer ${i.version}`;
   const kind = i.service_kind ? `, ${i.service_kind}` : '';
-  return `${who}${kind} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}`;
+  return `${who}${kind} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}${i.truncated ? ' · TRUNCATED (ends early)' : ''}`;
 }
 
 function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): string[] {

@@ -67,7 +67,7 @@ describe('split reading', () => {
     });
   });
 
-  test('an error in the tail is reported with the file\'s own pointer', async () => {
+  test('an error in the tail is left to one thread, which reports it with the file\'s own pointer', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'bad.json');
       await generate(file, [100, 1000], 5);
@@ -83,11 +83,9 @@ describe('split reading', () => {
         one = e as InputError;
       }
       expect(one).toBeInstanceOf(InputError);
-      await expect(readSplit(file, broken.length, metrics, all, 1 << 16)).rejects.toMatchObject({
-        pointer: one!.pointer,
-        byteOffset: one!.byteOffset,
-        message: one!.message,
-      });
+      // The tail's problem sends the file to one thread, which names it with the file's own pointer.
+      expect(one!.pointer).toMatch(/^\/experiments\/1\/requests\/\d+\/timestamp$/);
+      expect(await readSplit(file, broken.length, metrics, all, 1 << 16)).toBeNull();
     });
   });
 });

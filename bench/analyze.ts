@@ -105,6 +105,12 @@ async function writeFilled(file: string, head: string, byte: number, fill: numbe
   else await new Promise<void>((resolve) => out.on('finish', () => resolve()));
 }
 
+async function exportsToRead(): Promise<string[]> {
+  const files = [await ensureExport('analyze-170mb.json', 4000)];
+  if (!quick) files.push(await ensureExport('analyze-1200mb.json', 28000));
+  return files;
+}
+
 /** --bombs: whitespace and unknown values must be skipped without being held. */
 async function bombs(): Promise<void> {
   await mkdir(outDir, { recursive: true });
@@ -186,8 +192,6 @@ if (existsSync(genaiPython)) {
 } else process.stderr.write('GenAI-Perf is not installed (bash test/real/setup.sh): its row is left out\n');
 
 await mkdir(outDir, { recursive: true });
-const files = [await ensureExport('analyze-170mb.json', 4000)];
-if (!quick) files.push(await ensureExport('analyze-1200mb.json', 28000));
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 if (process.argv.includes('--bombs')) {
@@ -197,11 +201,12 @@ if (process.argv.includes('--bombs')) {
 }
 if (baseline !== undefined) {
   console.log(`Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
-  abCompare(baseline, files, Number(argValue('--rounds') ?? 6));
+  abCompare(baseline, await exportsToRead(), Number(argValue('--rounds') ?? 6));
   process.exit(0);
 }
 const python = execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim();
 console.log(`Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${python}; ${new Date().toISOString().slice(0, 10)}\n`);
+const files = await exportsToRead();
 console.log('| file | tool | wall (s) | MB/s | peak RSS (MB) | vs palens |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const file of files) {

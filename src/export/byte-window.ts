@@ -16,6 +16,9 @@
  *   Skipping (whitespace, values nobody reads) consumes as it goes, so it never grows the window;
  *   only a unit the parser must see whole (one request) does.
  *
+ * - A reader may cut a hole in the unit it holds ({@link cut}): the bytes of a long value it skips
+ *   and has scanned are dropped, and {@link at} still maps every index to its stream offset.
+ *
  * Two ways in: {@link push} takes chunks the caller owns (gunzip output), held aside until `want`
  * is met; {@link reserve} + {@link commit} let a reader `readSync` straight into the window (no
  * copy per chunk). bench/analyze.ts measures both.
@@ -30,6 +33,12 @@ export class ByteWindow {
   want = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /**
+   * A hole: bytes a reader scanned (a long value it skips) and dropped from inside a unit it keeps.
+   * Buffer index `holeAt` and after stand `holeBytes` further into the stream; -1 when none.
+   */
+  holeAt = -1;
+  holeBytes = 0;
 
   /** Unconsumed bytes, including chunks held aside. */
   get held(): number {
@@ -38,17 +47,33 @@ export class ByteWindow {
 
   /** Stream offset of buffer index i. */
   at(i: number): number {
-    return this.offset + i;
+    return this.offset + i + (this.holeAt >= 0 && i >= this.holeAt ? this.holeBytes : 0);
   }
 
   /** Stream offset just after the last byte received. */
   get received(): number {
-    return this.offset + this.end + this.pendingBytes;
+    return this.offset + this.end + this.holeBytes + this.pendingBytes;
   }
 
   /** Bytes up to i are done with. */
   consume(i: number): void {
     this.start = i;
+    if (this.holeAt >= 0 && i > this.holeAt) {
+      // Past the hole: every byte left stands holeBytes further on.
+      this.offset += this.holeBytes;
+      this.holeAt = -1;
+      this.holeBytes = 0;
+    }
+  }
+
+  /**
+   * Drops `buf[i, end)` from inside the unit being read (the reader has scanned them and keeps
+   * where it was): the next bytes arrive at i. At most one hole at a time, at a fixed index.
+   */
+  cut(i: number): void {
+    this.holeAt = i;
+    this.holeBytes += this.end - i;
+    this.end = i;
   }
 
   /** The parser stopped inside a unit starting at `start`: call again when twice as many bytes are held. */
@@ -73,7 +98,7 @@ export class ByteWindow {
   flush(): void {
     if (this.pending.length === 0) return;
     const rest = this.buf.subarray(this.start, this.end);
-    this.offset += this.start;
+    this.moved();
     this.buf = rest.length === 0 && this.pending.length === 1 ? this.pending[0]! : Buffer.concat([rest, ...this.pending]);
     this.start = 0;
     this.end = this.buf.length;
@@ -97,10 +122,16 @@ export class ByteWindow {
     } else if (this.start > 0) {
       this.buf.copyWithin(0, this.start, this.end);
     }
-    this.offset += this.start;
+    this.moved();
     this.start = 0;
     this.end = rest;
     return { buffer: this.buf, offset: rest };
+  }
+
+  /** The unconsumed bytes move to index 0. */
+  private moved(): void {
+    this.offset += this.start;
+    if (this.holeAt >= 0) this.holeAt -= this.start;
   }
 
   /** `n` bytes were written where {@link reserve} said. Returns true when the parser should run. */

@@ -400,6 +400,15 @@ const IN_OBJECT = 1;
 const IN_ARRAY = 2;
 const LITERALS = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1'));
 
+/** A {@link JsonSkipper}'s place in a value. */
+export interface SkipperState {
+  readonly mode: number;
+  readonly sub: number;
+  readonly isKey: boolean;
+  readonly literal: Uint8Array;
+  readonly stack: readonly number[];
+}
+
 /**
  * Skips (and validates) one JSON value that may be longer than anything a reader should hold:
  * it is fed the bytes piece by piece and keeps only its nesting and where it is in a token, so
@@ -410,13 +419,27 @@ export class JsonSkipper {
   private mode = S_VALUE;
   private sub = 0;
   private isKey = false;
-  private literal = LITERALS[0]!;
+  private literal: Uint8Array = LITERALS[0]!;
   private readonly stack: number[] = [];
 
   /** Starts a value. */
   begin(): void {
     this.mode = S_VALUE;
     this.stack.length = 0;
+  }
+
+  /** Where it is in the value, to come back to (a reader that reads a unit again from its start). */
+  save(): SkipperState {
+    return { mode: this.mode, sub: this.sub, isKey: this.isKey, literal: this.literal, stack: this.stack.slice() };
+  }
+
+  restore(s: SkipperState): void {
+    this.mode = s.mode;
+    this.sub = s.sub;
+    this.isKey = s.isKey;
+    this.literal = s.literal;
+    this.stack.length = 0;
+    for (const c of s.stack) this.stack.push(c);
   }
 
   /**

@@ -70,6 +70,9 @@ export class ProblemError extends InputError {
       { file, pointer: problem.pointer, ...(problem.byteOffset === undefined ? {} : { byteOffset: problem.byteOffset }) },
       hint,
     );
+    // An InputError to everyone else (messages, pipeline/worker-protocol.ts); only this module's
+    // callers look at `problem`.
+    this.name = 'InputError';
   }
 }
 

@@ -23,7 +23,7 @@ import type { RecordSink, SourceInfo } from '../records/record.js';
 import type { ExportParseResult, HeadResult, ParserOptions, Truncation } from './parse-types.js';
 import { TimeBase } from '../records/time.js';
 import { ByteWindow } from './byte-window.js';
-import { COMMA, JsonLexer, JsonSkipper, JsonSyntaxError, keyTable, LBRACE, LBRACK, NEED_MORE, NUM_OK, RBRACE, RBRACK, WS } from './json-lexer.js';
+import { COLON, COMMA, JsonLexer, JsonSkipper, JsonSyntaxError, keyTable, LBRACE, LBRACK, NEED_MORE, NUM_OK, RBRACE, RBRACK, WS } from './json-lexer.js';
 import { describeValue, foundAt, foundNumber, pointerToken, type Problem, problemAt, ProblemLog } from './problems.js';
 import { RequestReader } from './request-grammar.js';
 
@@ -55,18 +55,24 @@ const ST_BEGIN = 0;
 const ST_OPEN = 1; // before the top-level '{'
 const ST_ROOT_FIRST = 2; // after '{': a key or '}'
 const ST_ROOT_NEXT = 3; // after a top-level value: ',' or '}'
-const ST_ROOT_KEY = 4; // a top-level key and its value
-const ST_EXPS_FIRST = 5; // after "experiments": [ : an experiment or ']'
-const ST_EXPS_NEXT = 6;
-const ST_EXPS_ITEM = 7;
-const ST_EXP_FIRST = 8; // after an experiment's '{'
-const ST_EXP_NEXT = 9;
-const ST_EXP_KEY = 10;
-const ST_REQS_FIRST = 11; // after "requests": [
-const ST_REQS_NEXT = 12;
-const ST_REQS_ITEM = 13;
-const ST_AFTER = 14; // after the top-level '}': only whitespace
-const ST_SKIP = 15; // inside an unknown value too long to hold: skipped in pieces, then afterSkip
+const ST_ROOT_KEY = 4; // a top-level key
+const ST_ROOT_COLON = 5; // after it: ':'
+const ST_ROOT_VALUE = 6; // its value (a unit)
+const ST_EXPS_FIRST = 7; // after "experiments": [ : an experiment or ']'
+const ST_EXPS_NEXT = 8;
+const ST_EXPS_ITEM = 9;
+const ST_EXP_FIRST = 10; // after an experiment's '{'
+const ST_EXP_NEXT = 11;
+const ST_EXP_KEY = 12;
+const ST_EXP_COLON = 13;
+const ST_EXP_VALUE = 14;
+const ST_REQS_FIRST = 15; // after "requests": [
+const ST_REQS_NEXT = 16;
+const ST_REQS_ITEM = 17; // one request (a unit)
+const ST_AFTER = 18; // after the top-level '}': only whitespace
+const ST_SKIP = 19; // inside an unknown value too long to hold: skipped in pieces, then afterSkip
+// Ranges matter: experiments' states lie between ST_EXPS_FIRST and ST_REQS_ITEM, an experiment's
+// own from ST_EXP_FIRST.
 
 export type { ExportParseResult, HeadResult, ParseResult, ParserOptions, Truncation } from './parse-types.js';
 
@@ -102,8 +108,8 @@ export class ProfileParser {
   private readonly skipper = new JsonSkipper();
   private afterSkip = ST_ROOT_NEXT;
 
-  /** A key's bit in rootSeen/expSeen, set when its unit commits (a unit may be read again). */
-  private unitSeenBit = 0;
+  /** The key whose value comes next (index in ROOT or EXPERIMENT, -1 for one they do not hold). */
+  private pendingKey = -1;
 
   constructor(
     private readonly sink: RecordSink,
@@ -295,7 +301,19 @@ export class ProfileParser {
         return true;
       }
       case ST_ROOT_KEY:
-        this.rootKey(this.between());
+      case ST_EXP_KEY:
+        this.key(this.between());
+        return true;
+      case ST_ROOT_COLON:
+      case ST_EXP_COLON: {
+        const i = this.between();
+        if (b[i] !== COLON) throw new JsonSyntaxError("':' after an object key", i);
+        w.consume(i + 1);
+        this.state = this.state === ST_ROOT_COLON ? ST_ROOT_VALUE : ST_EXP_VALUE;
+        return true;
+      }
+      case ST_ROOT_VALUE:
+        this.rootValue(this.between());
         return true;
       case ST_EXPS_FIRST:
       case ST_EXPS_NEXT: {
@@ -348,8 +366,8 @@ export class ProfileParser {
         } else throw new JsonSyntaxError("',' or '}' after a value in an experiment", i);
         return true;
       }
-      case ST_EXP_KEY:
-        this.experimentKey(this.between());
+      case ST_EXP_VALUE:
+        this.experimentValue(this.between());
         return true;
       case ST_REQS_FIRST:
       case ST_REQS_NEXT: {
@@ -400,21 +418,34 @@ export class ProfileParser {
     }
   }
 
-  /** One top-level key and its value (a unit). */
-  private rootKey(i: number): void {
-    const lex = this.lex;
+  /**
+   * A key of the top level or of an experiment (a unit of its own, so whitespace around the colon
+   * is consumed as it comes): counted as seen, a duplicate reported at once.
+   */
+  private key(i: number): void {
+    const root = this.state === ST_ROOT_KEY;
+    const table = root ? ROOT : EXPERIMENT;
     this.log.beginUnit();
-    this.unitSeenBit = 0;
-    const key = lex.key(i, ROOT);
-    const keyEnd = lex.keyEnd;
-    i = lex.colon(keyEnd);
+    const key = this.lex.key(i, table);
     if (key >= 0) {
-      if (this.rootSeen & (1 << key)) this.duplicate(-1, -1, '/' + ROOT.names[key]!, keyEnd);
-      this.unitSeenBit = 1 << key;
+      const bit = 1 << key;
+      if ((root ? this.rootSeen : this.expSeen) & bit) this.duplicate(root ? -1 : this.expIndex, -1, '/' + table.names[key]!, this.lex.keyEnd);
+      if (root) this.rootSeen |= bit;
+      else this.expSeen |= bit;
     }
+    this.log.commitUnit();
+    this.pendingKey = key;
+    this.window.consume(this.lex.keyEnd);
+    this.state = root ? ST_ROOT_COLON : ST_EXP_COLON;
+  }
+
+  /** The value of a top-level key (a unit). */
+  private rootValue(i: number): void {
+    const lex = this.lex;
+    const key = this.pendingKey;
+    this.log.beginUnit();
     if (key === R_EXPERIMENTS) {
       if (lex.buf[i] === LBRACK) {
-        this.commitRootUnit();
         this.window.consume(i + 1);
         this.state = ST_EXPS_FIRST;
         return;
@@ -431,11 +462,8 @@ export class ProfileParser {
       } else {
         this.unitProblem('PALENS_INPUT_SCHEMA', -1, -1, '/' + ROOT.names[key]!, 'a string', foundAt(lex, s), s);
       }
-    } else if ((i = this.skipUnknown(i)) < 0) {
-      this.commitRootUnit();
-      this.skipRest(ST_ROOT_NEXT);
-    }
-    this.commitRootUnit();
+    } else if ((i = this.skipUnknown(i)) < 0) this.skipRest(ST_ROOT_NEXT);
+    this.log.commitUnit();
     this.window.consume(i);
     this.state = ST_ROOT_NEXT;
   }
@@ -454,50 +482,31 @@ export class ProfileParser {
     return this.skipper.scan(this.lex.buf, i, this.lex.end);
   }
 
-  /** The unit is committed; what is left of its value is skipped as the bytes come, never held. */
+  /** What is left of a value is skipped as the bytes come, never held (the unit is committed here). */
   private skipRest(next: number): never {
+    this.log.commitUnit();
     this.window.consume(this.window.end);
     this.afterSkip = next;
     this.state = ST_SKIP;
     throw NEED_MORE;
   }
 
-  private commitRootUnit(): void {
-    this.rootSeen |= this.unitSeenBit;
-    this.log.commitUnit();
-  }
-
-  /** One key of an experiment object and its value (a unit). */
-  private experimentKey(i: number): void {
-    const lex = this.lex;
-    const exp = this.expIndex;
+  /** The value of an experiment's key (a unit). */
+  private experimentValue(i: number): void {
+    const key = this.pendingKey;
     this.log.beginUnit();
-    const key = lex.key(i, EXPERIMENT);
-    const keyEnd = lex.keyEnd;
-    i = lex.colon(keyEnd);
-    let bit = 0;
-    if (key >= 0) {
-      if (this.expSeen & (1 << key)) this.duplicate(exp, -1, '/' + EXPERIMENT.names[key]!, keyEnd);
-      bit = 1 << key;
-    }
     if (key === E_REQUESTS) {
-      if (lex.buf[i] === LBRACK) {
-        this.expSeen |= bit;
-        this.log.commitUnit();
+      if (this.lex.buf[i] === LBRACK) {
         this.window.consume(i + 1);
         this.state = ST_REQS_FIRST;
         return;
       }
-      i = this.valueProblem(i, exp, -1, '/requests', 'an array of requests');
+      i = this.valueProblem(i, this.expIndex, -1, '/requests', 'an array of requests');
     } else if (key === E_EXPERIMENT) {
       i = this.experimentObject(i);
     } else if (key === E_WINDOWS) {
       i = this.windowBoundaries(i);
-    } else if ((i = this.skipUnknown(i)) < 0) {
-      this.log.commitUnit();
-      this.skipRest(ST_EXP_NEXT);
-    }
-    this.expSeen |= bit;
+    } else if ((i = this.skipUnknown(i)) < 0) this.skipRest(ST_EXP_NEXT);
     this.log.commitUnit();
     this.window.consume(i);
     this.state = ST_EXP_NEXT;
@@ -559,7 +568,10 @@ export class ProfileParser {
     if (b[i] !== RBRACK) {
       for (;;) {
         i = lex.uint(i);
-        if (lex.numStatus === NUM_OK) this.time.offset(lex.numHi, lex.numLo);
+        if (lex.numStatus === NUM_OK) {
+          const t = this.time.offset(lex.numHi, lex.numLo);
+          this.time.note(t, t);
+        }
         else this.unitProblem('PALENS_INPUT_SCHEMA', this.expIndex, -1, `/window_boundaries/${k}`, 'a non-negative integer (ns since the Unix epoch)', foundNumber(lex, i), lex.numStart);
         k++;
         i = lex.ws(i);
@@ -635,6 +647,8 @@ export class ProfileParser {
       case ST_EXP_FIRST:
       case ST_EXP_NEXT:
       case ST_EXP_KEY:
+      case ST_EXP_COLON:
+      case ST_EXP_VALUE:
       case ST_EXPS_NEXT:
         return problemAt('PALENS_INPUT_SYNTAX', Math.max(0, this.expIndex), -1, '', '', '', at);
       case ST_EXPS_ITEM:

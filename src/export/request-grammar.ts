@@ -11,7 +11,7 @@
 import type { RequestRecord } from '../records/record.js';
 import type { TimeBase } from '../records/time.js';
 import type { ByteWindow } from './byte-window.js';
-import { JsonLexer, JsonSyntaxError, keyTable, NUM_OK as LEXER_NUM_OK, WS as LEXER_WS } from './json-lexer.js';
+import { JsonLexer, JsonSkipper, JsonSyntaxError, keyTable, NEED_MORE, type SkipperState, NUM_OK as LEXER_NUM_OK, WS as LEXER_WS } from './json-lexer.js';
 
 // Byte values and the whitespace table as this module's own constants: V8 folds a module's own
 // `const` into the optimised code, but loads an imported binding from its cell at every use.
@@ -43,6 +43,9 @@ const SSE_KEY = TEXT_KEYS.names.length - 1;
 const PROMPT_KEYS = keyTable([...PROMPT_INPUT_KEYS, 'payload']);
 const PAYLOAD_KEY = PROMPT_KEYS.names.length - 1;
 
+/** Bytes of an unknown value in view before it is skipped in pieces rather than held with its request. */
+const HOLE_MIN = 64 << 10;
+
 const UINT_EXPECTED = 'a non-negative integer (ns since the Unix epoch)';
 
 export class RequestReader extends JsonLexer {
@@ -58,6 +61,9 @@ export class RequestReader extends JsonLexer {
   private outCount = 0;
   private outputValueNonEmpty = false;
   private promptText: string | null = null;
+  /** Skips long unknown values in pieces; `hole` is where it was when their bytes were cut. */
+  private readonly skipper = new JsonSkipper();
+  private hole: SkipperState | null = null;
   // The request being read, for problems.
   private exp = 0;
   private req = 0;
@@ -130,7 +136,7 @@ export class RequestReader extends JsonLexer {
             if (this.numStatus !== NUM_OK) this.problem('PALENS_INPUT_SCHEMA', '/sequence_id', 'a non-negative integer', foundNumber(this, i), this.numStart);
             break;
           default:
-            i = this.skip(i, 0);
+            i = this.skipUnknown(i);
         }
         i = this.ws(i);
         if (b[i] === COMMA) {
@@ -153,7 +159,11 @@ export class RequestReader extends JsonLexer {
     }
     if (sendOk && log.unitClean) this.checkOrder(sendNs, start);
     this.clean = log.unitClean;
-    if (this.clean) this.fill(sendNs);
+    if (this.clean) {
+      // In order now: the send is the earliest time, the last response the latest.
+      this.time.note(sendNs, this.respCount > 0 ? this.respNs[this.respCount - 1]! : sendNs);
+      this.fill(sendNs);
+    } else this.noteAll(sendOk, sendNs);
     return i;
   }
 
@@ -172,6 +182,40 @@ export class RequestReader extends JsonLexer {
         return;
       }
     }
+  }
+
+  /**
+   * Skips the value of a key a request does not hold. A long one (a 2 GiB string, say) is not
+   * held while the rest of its request arrives: once HOLE_MIN bytes of it are in view and it goes
+   * on, the skipper's place is saved and its bytes are cut from the window (ByteWindow.cut); when
+   * the request is read again, the skip resumes there with the bytes that came since.
+   */
+  private skipUnknown(i: number): number {
+    const w = this.window;
+    if (w.holeAt === i && this.hole !== null) {
+      this.skipper.restore(this.hole);
+      const e = this.skipper.scan(this.buf, i, this.end);
+      if (e >= 0) return e;
+    } else {
+      try {
+        return this.skip(i, 0);
+      } catch (e) {
+        // One hole per request: a second long value is held, as any other unit.
+        if (e !== NEED_MORE || this.end - i < HOLE_MIN || w.holeAt >= 0) throw e;
+      }
+      this.skipper.begin();
+      const e = this.skipper.scan(this.buf, i, this.end);
+      if (e >= 0) return e;
+    }
+    this.hole = this.skipper.save();
+    w.cut(i);
+    throw NEED_MORE;
+  }
+
+  /** A request with problems (validation goes on): its times count for the span too. */
+  private noteAll(sendOk: boolean, sendNs: number): void {
+    if (sendOk) this.time.note(sendNs, sendNs);
+    for (let k = 0; k < this.respCount; k++) this.time.note(this.respNs[k]!, this.respNs[k]!);
   }
 
   private fill(sendNs: number): void {
@@ -198,14 +242,16 @@ export class RequestReader extends JsonLexer {
     i = this.ws(i + 1);
     if (b[i] === RBRACK) return i + 1;
     const end = this.end;
+    const time = this.time;
+    let ns: Float64Array = this.respNs;
     let k = 0;
     for (;;) {
       i = this.uint(i);
-      if (k === this.respNs.length) this.growResponses();
-      if (this.numStatus === NUM_OK) this.respNs[k] = this.time.offset(this.numHi, this.numLo);
+      if (k === ns.length) ns = this.growResponses();
+      if (this.numStatus === NUM_OK) ns[k] = time.offset(this.numHi, this.numLo);
       else {
         this.problem('PALENS_INPUT_SCHEMA', `/response_timestamps/${k}`, UINT_EXPECTED, foundNumber(this, i), this.numStart);
-        this.respNs[k] = 0;
+        ns[k] = 0;
       }
       k++;
       // Compact JSON first: ',' and the next value with no whitespace between.
@@ -237,6 +283,7 @@ export class RequestReader extends JsonLexer {
       this.outCount = 0;
       return i + 1;
     }
+    let flags: Uint8Array = this.respEmpty;
     for (;;) {
       let empty = 0;
       const c = b[i];
@@ -284,8 +331,11 @@ export class RequestReader extends JsonLexer {
       } else {
         i = this.valueProblem(i, `/response_outputs/${k}`, 'an object (output name → value) or null');
       }
-      if (k === this.respEmpty.length) this.growResponses();
-      this.respEmpty[k] = empty;
+      if (k === flags.length) {
+        this.growResponses();
+        flags = this.respEmpty;
+      }
+      flags[k] = empty;
       k++;
       if (b[i] === COMMA && i + 1 < this.end && !WS[b[i + 1]!]) {
         i++;
@@ -342,7 +392,8 @@ export class RequestReader extends JsonLexer {
     }
   }
 
-  private growResponses(): void {
+  /** Doubles the response arrays; returns the new respNs. */
+  private growResponses(): Float64Array {
     const n = this.respNs.length * 2;
     const ns = new Float64Array(n);
     ns.set(this.respNs);
@@ -350,6 +401,7 @@ export class RequestReader extends JsonLexer {
     const empty = new Uint8Array(n);
     empty.set(this.respEmpty);
     this.respEmpty = empty;
+    return ns;
   }
 
   // ------------------------------------------------------------------ problems

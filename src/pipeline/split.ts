@@ -69,7 +69,20 @@ export async function readSplit(
   let tailRead = 0;
   let headRead = 0;
   const worker = new WorkerClient<TailJob, TailDone>(new URL('./split-worker.js', import.meta.url));
-  const job: TailJob = { file, from: cut, size, chunkBytes, acceptTruncated, metrics: { ...metrics, percentiles: [...metrics.percentiles] } };
+  // Only the metric options cross to the worker: `metrics` may be a whole AnalyzeOptions, whose
+  // onProgress callback cannot be cloned.
+  const job: TailJob = {
+    file,
+    from: cut,
+    size,
+    chunkBytes,
+    acceptTruncated,
+    metrics: {
+      keepEmptyResponses: metrics.keepEmptyResponses,
+      percentiles: [...metrics.percentiles],
+      ...(metrics.stageValues === undefined ? {} : { stageValues: metrics.stageValues }),
+    },
+  };
   const tail = worker.run(job, (read) => {
     tailRead = read;
     onProgress?.(headRead + tailRead, size);

@@ -33,12 +33,18 @@ export class TimeBase {
       this.baseNsec = nsec;
       return 0;
     }
-    // Exact while |result| < 2^53; beyond, the span check (hi − lo > MAX_SPAN_NS) sees it, since
-    // rounding is monotone: a true value past 2^53 never rounds back below it.
-    const r = (sec - this.baseSec) * NS_PER_SEC + (nsec - this.baseNsec);
-    if (r > this.hi) this.hi = r;
-    else if (r < this.lo) this.lo = r;
-    return r;
+    // Exact while |result| < 2^53; beyond, the span check (hi − lo > MAX_SPAN_NS) sees it once the
+    // reader notes it, since rounding is monotone: a true value past 2^53 never rounds back below it.
+    return (sec - this.baseSec) * NS_PER_SEC + (nsec - this.baseNsec);
+  }
+
+  /**
+   * Notes offsets a reader keeps, for the span (a reader calls it with each request's earliest and
+   * latest time rather than for every time: it costs the hot loop nothing).
+   */
+  note(lo: number, hi: number): void {
+    if (lo < this.lo) this.lo = lo;
+    if (hi > this.hi) this.hi = hi;
   }
 
   /** True when the times seen span more than {@link MAX_SPAN_NS}: offsets or durations may be inexact. */

@@ -76,7 +76,10 @@ describe('palens analyze', () => {
     expect(String(kept.experiments[0].metrics.token_to_token_latency.max)).toBe(ref(false).gap_max_ns);
   });
 
-  test.each(readdirSync(fixture('invalid')))('invalid/%s: exit 1, one message naming the file, no stack trace, no result', async (name) => {
+  // truncated.json ends inside a request: analyze reads its complete requests with a TRUNCATED
+  // warning (docs/ERRORS.md; test/unit/parser-truncated.test.ts); validate still rejects it.
+  const notAnalysable = readdirSync(fixture('invalid')).filter((name) => name !== 'truncated.json');
+  test.each(notAnalysable)('invalid/%s: exit 1, one message naming the file, no stack trace, no result', async (name) => {
     const path = fixture('invalid', name);
     const r = await spawnCli(['analyze', path]);
     expect(r.code).toBe(1);

@@ -57,11 +57,30 @@ describe('skipping without holding', () => {
     ['at the top level', '{"junk":"', '",', `"experiments":[${VALID}]}`],
     ['in an experiment', `{"experiments":[{"junk":"`, '",', `${VALID.slice(1)}]}`],
     ['nested in an unknown array', '{"junk":[1,{"a":"', '"},true],', `"experiments":[${VALID}]}`],
+    [
+      'in a request',
+      '{"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[{"timestamp":1700000000000000000,"junk":{"a":["',
+      '"]},',
+      '"response_timestamps":[1700000000000000100]}]}]}',
+    ],
   ])('a 32 MB unknown string %s', (_where, head, close, tail) => {
     const r = feedLong(head, 0x61, MB32, close + tail);
     expect(r.problems).toBe(0);
     expect(r.sink.records).toHaveLength(1);
     expect(r.largest).toBeLessThanOrEqual(4 * CHUNK);
+  });
+
+  test('after a long value cut from a request, problems are still reported at their own byte', () => {
+    const head = '{"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[{"timestamp":1,"junk":"';
+    const fill = 1 << 20;
+    const tail = '","response_timestamps":["x"]}]}]}';
+    const sink = new CollectingSink();
+    const parser = new ProfileParser(sink, { file: 'hole.json', failFast: false });
+    const text = Buffer.from(head + 'a'.repeat(fill) + tail);
+    for (let at = 0; at < text.length; at += CHUNK) parser.feed(text.subarray(at, at + CHUNK));
+    const r = parser.finish();
+    expect(r.problems.map((p) => [p.pointer, p.byteOffset])).toEqual([['/experiments/0/requests/0/response_timestamps/0', text.indexOf('"x"')]]);
+    expect(r.bytes).toBe(text.length);
   });
 
   test('invalid JSON inside a long skipped value is still an error, at its byte', () => {

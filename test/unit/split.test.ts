@@ -56,6 +56,17 @@ describe('split reading', () => {
     });
   });
 
+  test('the options analyze passes (with a progress callback) reach the worker as metric options only', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'x.json');
+      const size = await generate(file, [300, 300], 6);
+      const withCallback = { ...metrics, experiment: 'all', onProgress: (): void => undefined } as MetricOptions;
+      const split = await readSplit(file, size, withCallback, all, 1 << 16);
+      expect(split).not.toBeNull();
+      expect(split!.set.summaries()).toEqual((await sequential(file)).summaries());
+    });
+  });
+
   test('a file without the cut pattern is read in one thread (null)', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'pretty.json');

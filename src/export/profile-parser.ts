@@ -262,6 +262,28 @@ export class ProfileParser {
     return i;
   }
 
+  /**
+   * In an object or array, after its opening (a *_FIRST state) or after a member (*_NEXT): the
+   * closing byte `close` (consumed; returns its index for the caller to move on), or, before the
+   * next member, ',' unless it is the first (consumed; the state becomes `member`; returns -1).
+   */
+  private listStep(close: number, member: number, expected: string): number {
+    const w = this.window;
+    const i = this.between();
+    const c = w.buf[i];
+    if (c === close) {
+      w.consume(i + 1);
+      return i;
+    }
+    const first = this.state === ST_ROOT_FIRST || this.state === ST_EXPS_FIRST || this.state === ST_EXP_FIRST || this.state === ST_REQS_FIRST;
+    if (!first) {
+      if (c !== COMMA) throw new JsonSyntaxError(expected, i);
+      w.consume(i + 1);
+    }
+    this.state = member;
+    return -1;
+  }
+
   /** One step of the outer state machine. Returns false when the document is done. */
   private step(final: boolean): boolean {
     const w = this.window;
@@ -289,15 +311,8 @@ export class ProfileParser {
       }
       case ST_ROOT_FIRST:
       case ST_ROOT_NEXT: {
-        const i = this.between();
-        if (b[i] === RBRACE) {
-          w.consume(i + 1);
-          this.state = ST_AFTER;
-        } else if (this.state === ST_ROOT_FIRST) this.state = ST_ROOT_KEY;
-        else if (b[i] === COMMA) {
-          w.consume(i + 1);
-          this.state = ST_ROOT_KEY;
-        } else throw new JsonSyntaxError("',' or '}' after a top-level value", i);
+        const i = this.listStep(RBRACE, ST_ROOT_KEY, "',' or '}' after a top-level value");
+        if (i >= 0) this.state = ST_AFTER;
         return true;
       }
       case ST_ROOT_KEY:
@@ -317,18 +332,10 @@ export class ProfileParser {
         return true;
       case ST_EXPS_FIRST:
       case ST_EXPS_NEXT: {
-        const i = this.between();
-        if (b[i] === RBRACK) {
-          if (this.expIndex < 0) {
-            this.log.add(problemAt('PALENS_INPUT_SCHEMA', -1, -1, '/experiments', 'at least one experiment', 'an empty array', w.at(i)));
-          }
-          w.consume(i + 1);
-          this.state = ST_ROOT_NEXT;
-        } else if (this.state === ST_EXPS_FIRST) this.state = ST_EXPS_ITEM;
-        else if (b[i] === COMMA) {
-          w.consume(i + 1);
-          this.state = ST_EXPS_ITEM;
-        } else throw new JsonSyntaxError("',' or ']' after an experiment", i);
+        const i = this.listStep(RBRACK, ST_EXPS_ITEM, "',' or ']' after an experiment");
+        if (i < 0) return true;
+        if (this.expIndex < 0) this.log.add(problemAt('PALENS_INPUT_SCHEMA', -1, -1, '/experiments', 'at least one experiment', 'an empty array', w.at(i)));
+        this.state = ST_ROOT_NEXT;
         return true;
       }
       case ST_EXPS_ITEM: {
@@ -354,16 +361,10 @@ export class ProfileParser {
       }
       case ST_EXP_FIRST:
       case ST_EXP_NEXT: {
-        const i = this.between();
-        if (b[i] === RBRACE) {
-          this.endExperiment(i);
-          w.consume(i + 1);
-          this.state = ST_EXPS_NEXT;
-        } else if (this.state === ST_EXP_FIRST) this.state = ST_EXP_KEY;
-        else if (b[i] === COMMA) {
-          w.consume(i + 1);
-          this.state = ST_EXP_KEY;
-        } else throw new JsonSyntaxError("',' or '}' after a value in an experiment", i);
+        const i = this.listStep(RBRACE, ST_EXP_KEY, "',' or '}' after a value in an experiment");
+        if (i < 0) return true;
+        this.endExperiment(i);
+        this.state = ST_EXPS_NEXT;
         return true;
       }
       case ST_EXP_VALUE:
@@ -371,15 +372,7 @@ export class ProfileParser {
         return true;
       case ST_REQS_FIRST:
       case ST_REQS_NEXT: {
-        const i = this.between();
-        if (b[i] === RBRACK) {
-          w.consume(i + 1);
-          this.state = ST_EXP_NEXT;
-        } else if (this.state === ST_REQS_FIRST) this.state = ST_REQS_ITEM;
-        else if (b[i] === COMMA) {
-          w.consume(i + 1);
-          this.state = ST_REQS_ITEM;
-        } else throw new JsonSyntaxError("',' or ']' after a request", i);
+        if (this.listStep(RBRACK, ST_REQS_ITEM, "',' or ']' after a request") >= 0) this.state = ST_EXP_NEXT;
         return true;
       }
       case ST_REQS_ITEM: {

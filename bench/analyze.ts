@@ -14,7 +14,8 @@
  * A/B mode, for a change to the reader: DIR holds another build of palens (`cp -r dist package.json DIR/`
  * before the change); both builds analyse the ~170 MB export (and the 1.2 GB one without --quick), one
  * thread and two, alternating A B B A for N rounds (default 6), so a machine shared with other work
- * weighs on both alike. Prints the medians of wall and CPU (user + sys) seconds and their ratio.
+ * weighs on both alike (--threads 1 for one thread only). Prints the medians of wall and CPU
+ * (user + sys) seconds and their ratio.
  *
  *   npm run bench:analyze -- --bombs
  *
@@ -145,7 +146,7 @@ function abCompare(baselineDir: string, files: string[], rounds: number): void {
   console.log('| file | threads | build | wall (s) | CPU (s) | peak RSS (MB) | wall vs baseline | CPU vs baseline |');
   console.log('|---|---:|---|---:|---:|---:|---:|---:|');
   for (const file of files) {
-    for (const threads of ['1', '2']) {
+    for (const threads of (argValue('--threads') ?? '1,2').split(',')) {
       const runs: Run[][] = [[], []];
       for (let r = 0; r < rounds; r++) {
         for (const k of [0, 1, 1, 0]) {

@@ -6,6 +6,7 @@
  * stays small whatever the input (docs/METRICS.md, "The HTML report").
  */
 import type { Analysis, FileExperiment, InputSummary } from './analysis.js';
+import { DISTRIBUTION_METRICS, metricSpec } from '../metrics/catalogue.js';
 import { type Distribution, percentileKey } from '../metrics/distribution.js';
 import { type ExperimentFigures, MAX_CURVES } from '../metrics/figures.js';
 import { type Figure, figureHtml, histogramFigure, cdfFigure, type DistributionCurve } from './charts.js';
@@ -46,14 +47,14 @@ function distributionTable(rows: [string, Distribution][], percentiles: readonly
 
 function experimentBlock(e: FileExperiment, a: Analysis): string {
   const m = e.metrics;
-  const rows: [string, Distribution][] = [
-    ['time to first token', m.time_to_first_token],
-    ['token-to-token latency', m.token_to_token_latency],
-    ['inter-token latency', m.inter_token_latency],
-    ['request latency', m.request_latency],
-    ['output responses', m.output_responses],
-  ];
-  if (m.prompt_words.count > 0) rows.push(['prompt words', m.prompt_words], ['prompt chars', m.prompt_chars]);
+  // The catalogue decides which metrics a block shows and in what order, as for the text table.
+  const rows: [string, Distribution][] = [];
+  for (const key of DISTRIBUTION_METRICS) {
+    const spec = metricSpec(key);
+    const dist = m[key];
+    if (spec.table === 'never' || (spec.table === 'when-counted' && dist.count === 0)) continue;
+    rows.push([spec.title, dist]);
+  }
   const rate = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
   const failed = e.requests.failed > 0 ? `<strong class="bad">failed ${e.requests.failed}</strong>` : 'failed 0';
   return `<h3>${esc(experimentName(e, a))}</h3>

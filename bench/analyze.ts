@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { writeSyntheticExport } from '../tools/synth.js';
+import { ANALYZE_1200MB_REQUESTS, ANALYZE_170MB_REQUESTS, analyzeExportOptions } from './analyze-exports.js';
 import { repoPath } from '../test/helpers/paths.js';
 
 interface Run {
@@ -53,18 +54,7 @@ async function ensureExport(name: string, requests: number): Promise<string> {
   const file = join(outDir, name);
   if (!existsSync(file)) {
     process.stderr.write(`generating ${file} (${requests} requests × 1000 responses)…\n`);
-    await writeSyntheticExport(file, {
-      flavor: 'vllm',
-      experiments: [{ mode: 'concurrency', value: 1, requests }],
-      responses: 1000,
-      promptWords: 100,
-      ttftBaseNs: 20e6,
-      ttftPerWordNs: 50e3,
-      gapNs: 10e6,
-      jitterNs: 2e6,
-      emptyFinal: false,
-      seed: 1,
-    });
+    await writeSyntheticExport(file, analyzeExportOptions(requests));
   }
   if (!existsSync(`${file}.gz`)) {
     process.stderr.write(`compressing ${file}…\n`);
@@ -107,8 +97,8 @@ async function writeFilled(file: string, head: string, byte: number, fill: numbe
 }
 
 async function exportsToRead(): Promise<string[]> {
-  const files = [await ensureExport('analyze-170mb.json', 4000)];
-  if (!quick) files.push(await ensureExport('analyze-1200mb.json', 28000));
+  const files = [await ensureExport('analyze-170mb.json', ANALYZE_170MB_REQUESTS)];
+  if (!quick) files.push(await ensureExport('analyze-1200mb.json', ANALYZE_1200MB_REQUESTS));
   return files;
 }
 

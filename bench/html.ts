@@ -15,23 +15,14 @@ import { mkdir, rm } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticExport, type SynthOptions } from '../tools/synth.js';
+import { ANALYZE_1200MB_REQUESTS, ANALYZE_170MB_REQUESTS, analyzeExportOptions } from './analyze-exports.js';
 import { BIN, repoPath } from '../test/helpers/paths.js';
 
 const quick = process.argv.includes('--quick');
 const outDir = repoPath('bench', 'out');
 
-const base: SynthOptions = {
-  flavor: 'vllm',
-  experiments: [{ mode: 'concurrency', value: 1, requests: 1 }],
-  responses: 1000,
-  promptWords: 100,
-  ttftBaseNs: 20e6,
-  ttftPerWordNs: 50e3,
-  gapNs: 10e6,
-  jitterNs: 2e6,
-  emptyFinal: false,
-  seed: 1,
-};
+// bench/analyze's export options: the export itself is the same file (same options, same name).
+const base: SynthOptions = analyzeExportOptions(1);
 
 async function ensure(name: string, o: SynthOptions): Promise<string> {
   const file = join(outDir, name);
@@ -55,8 +46,8 @@ const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(
 await mkdir(outDir, { recursive: true });
 // The same file bench/analyze generates (same options, same name), so one copy serves both.
 const big = quick
-  ? await ensure('analyze-170mb.json', { ...base, experiments: [{ mode: 'concurrency', value: 1, requests: 4000 }] })
-  : await ensure('analyze-1200mb.json', { ...base, experiments: [{ mode: 'concurrency', value: 1, requests: 28000 }] });
+  ? await ensure('analyze-170mb.json', analyzeExportOptions(ANALYZE_170MB_REQUESTS))
+  : await ensure('analyze-1200mb.json', analyzeExportOptions(ANALYZE_1200MB_REQUESTS));
 const html = join(outDir, 'bench-report.html');
 const plain: number[] = [];
 const withHtml: number[] = [];

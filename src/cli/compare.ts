@@ -6,7 +6,7 @@ import { CompareSink } from '../compare/sink.js';
 import { configDifferences, type RunFacts } from '../compare/config.js';
 import type { Statistic } from '../compare/bootstrap.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
-import { hasSidecar, joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
+import { hasSidecar, joinStatuses, readSidecar, type Sidecar, sidecarLengths } from '../export/sidecar.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
 import { tokenizerFor } from '../pipeline/sweep-job.js';
@@ -43,8 +43,7 @@ async function sides(args: string[]): Promise<[string[], string[]]> {
 const MAX_ROUNDS = 100_000;
 
 /** What one side says about how it ran: its captures' sidecars, and its experiments as read. */
-async function facts(files: string[], sink: CompareSink, sweep: boolean): Promise<RunFacts> {
-  const configs = await Promise.all(files.map(sidecarConfig));
+function facts(configs: readonly (SidecarConfig | null)[], sink: CompareSink, sweep: boolean): RunFacts {
   const one = <T>(xs: (T | null)[]): T | null => {
     const known = [...new Set(xs.filter((x): x is T => x !== null))];
     return known.length === 1 ? known[0]! : null;
@@ -58,9 +57,15 @@ async function facts(files: string[], sink: CompareSink, sweep: boolean): Promis
   };
 }
 
+interface SidecarConfig {
+  model: string | null;
+  backend: string | null;
+  maxTokens: number | null;
+}
+
 /** The configuration a capture's sidecar header records, or null without a sidecar. */
-async function sidecarConfig(exportFile: string): Promise<{ model: string | null; backend: string | null; maxTokens: number | null } | null> {
-  const c = (await readSidecar(exportFile))?.config ?? null;
+function sidecarConfig(sidecar: Sidecar | null): SidecarConfig | null {
+  const c = sidecar?.config ?? null;
   if (c === null) return null;
   return {
     model: typeof c.model === 'string' ? c.model : null,
@@ -69,21 +74,23 @@ async function sidecarConfig(exportFile: string): Promise<{ model: string | null
   };
 }
 
-async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<string[]> {
+async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<{ files: string[]; configs: (SidecarConfig | null)[] }> {
   if (!sweep && files.length !== 1) throw new UsageError(`${label}: ${files.length} files; without --sweep each side is one export`);
   const counter = by === 'tokens' && tokenizer !== null ? await tokenizerFor(tokenizer) : null;
+  const configs: (SidecarConfig | null)[] = [];
   for (const file of files) {
     const sidecar = await readSidecar(file);
+    configs.push(sidecarConfig(sidecar));
     const format = await detectFormat(file);
     if (sweep) {
       // Peer tools' files carry their own prompt lengths; perf_analyzer exports need a sidecar.
-      const meta = by === 'meta' && format === 'perf_analyzer' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
+      const meta = by === 'meta' && format === 'perf_analyzer' ? sidecarLengths(sidecar, file) : null;
       const m = measure(by!, { bucket, meta, ...(counter === null ? {} : { countTokens: (t: string) => counter.count(t) }) });
       sink.groupBy((r) => m.of(r));
     }
     await readRecords(file, joinStatuses(sidecar, sink), { failFast: true }, format);
   }
-  return files;
+  return { files, configs };
 }
 
 export async function compareCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
@@ -113,9 +120,9 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
   const metricOptions = { keepEmptyResponses: Boolean(raw['keep-empty-responses']), percentiles: [50, 99] };
   const sinkA = new CompareSink(metricOptions, seed);
   const sinkB = new CompareSink(metricOptions, seed + 1);
-  const filesA = await readSide('A', a, sweep, by, tokenizer, bucket, sinkA);
-  const filesB = await readSide('B', b, sweep, by, tokenizer, bucket, sinkB);
-  const differences = configDifferences(await facts(filesA, sinkA, sweep), await facts(filesB, sinkB, sweep), !sweep);
+  const { files: filesA, configs: configsA } = await readSide('A', a, sweep, by, tokenizer, bucket, sinkA);
+  const { files: filesB, configs: configsB } = await readSide('B', b, sweep, by, tokenizer, bucket, sinkB);
+  const differences = configDifferences(facts(configsA, sinkA, sweep), facts(configsB, sinkB, sweep), !sweep);
   if (differences.length > 0 && !raw['allow-mismatch']) {
     throw new UsageError(`A and B were not run alike: ${differences.join('; ')}`, 'compare runs made the same way, or pass --allow-mismatch to compare them anyway');
   }

@@ -273,9 +273,13 @@ function badLine(file: string, line: number, message: string, pointer = ''): Inp
 
 /** The prompt lengths a sidecar recorded, by experiment and request index. */
 export async function readSidecarLengths(exportPath: string): Promise<PromptLengths> {
-  const s = await readSidecar(exportPath);
-  if (s === null) throw new IoError('has no palens sidecar beside it (EXPORT.palens.jsonl)', exportPath);
-  return s.lengths;
+  return sidecarLengths(await readSidecar(exportPath), exportPath);
+}
+
+/** The prompt lengths of a sidecar already read (`readSidecar(exportPath)`); an IoError when there was none. */
+export function sidecarLengths(sidecar: Sidecar | null, exportPath: string): PromptLengths {
+  if (sidecar === null) throw new IoError('has no palens sidecar beside it (EXPORT.palens.jsonl)', exportPath);
+  return sidecar.lengths;
 }
 
 /**

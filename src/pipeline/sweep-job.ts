@@ -7,7 +7,7 @@ import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { SweepSink } from '../sweep/sweep.js';
 import type { ReadResult } from '../export/reader.js';
-import { joinStatuses, readSidecar, readSidecarLengths } from '../export/sidecar.js';
+import { joinStatuses, readSidecar, sidecarLengths } from '../export/sidecar.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
 
@@ -35,7 +35,7 @@ export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOption
   const sidecar = await readSidecar(file);
   const format = await detectFormat(file);
   // Peer tools' files carry their own prompt lengths; perf_analyzer exports need a sidecar.
-  const meta = o.by === 'meta' && format === 'perf_analyzer' ? (sidecar?.lengths ?? (await readSidecarLengths(file))) : null;
+  const meta = o.by === 'meta' && format === 'perf_analyzer' ? sidecarLengths(sidecar, file) : null;
   sink.useMeasure(
     measure(o.by, {
       bucket: o.bucket,

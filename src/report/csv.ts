@@ -1,6 +1,7 @@
 /**
  * Tidy CSV: one row per experiment × metric, columns derived from the same fields as the JSON
- * (test/unit/report.test.ts checks the two agree).
+ * (test/unit/report.test.ts checks the two agree). A one-number result (a rate, a goodput) has its
+ * number in `value` and its statistics columns empty, in both the per-experiment and the sweep CSV.
  */
 import type { Analysis } from './analysis.js';
 import { percentileKey } from '../metrics/distribution.js';
@@ -14,16 +15,41 @@ export function csvColumns(percentiles: readonly number[]): string[] {
 
 export const SWEEP_CSV_FIXED_COLUMNS = ['length', 'length_unit', 'metric', 'unit', 'count', 'mean', 'std', 'min', 'max'] as const;
 
-/** A sweep as CSV: one row per prompt length × metric. */
+export function sweepCsvColumns(percentiles: readonly number[]): string[] {
+  return [...SWEEP_CSV_FIXED_COLUMNS, ...percentiles.map(percentileKey), 'value'];
+}
+
+/**
+ * A sweep as CSV: one row per prompt length × metric. With --slo, each length adds the two goodput
+ * rows of the per-experiment CSV (`goodput_fraction`: count = requests, value = fraction;
+ * `goodput`: count = requests meeting the SLO, value = requests/s), and the sweep ends with its SLO
+ * capacity, rows without a length: `slo_target` (fraction), `slo_capacity` (the largest length
+ * reaching it; count = bootstrap rounds), `slo_capacity_low` and `slo_capacity_high` (its 95%
+ * interval). An empty value there is "no length reached the target", as `null` in the JSON.
+ */
 function renderSweepCsv(a: Analysis): string {
   const s = a.sweep!;
   const pKeys = a.options.percentiles.map(percentileKey);
-  const lines = [[...SWEEP_CSV_FIXED_COLUMNS, ...pKeys].join(',')];
+  const lines = [sweepCsvColumns(a.options.percentiles).join(',')];
+  const single = (length: number | null, metric: string, unit: string, count: number | null, value: number | null): string =>
+    row([length, s.unit, metric, unit, count, null, null, null, null, ...pKeys.map(() => null), value]);
   for (const p of s.points) {
     for (const name of SWEEP_METRICS) {
       const d = p.metrics[name];
-      lines.push(row([p.length, s.unit, name, d.unit, d.count, d.mean, d.std, d.min, d.max, ...pKeys.map((k) => d.percentiles[k] ?? null)]));
+      lines.push(row([p.length, s.unit, name, d.unit, d.count, d.mean, d.std, d.min, d.max, ...pKeys.map((k) => d.percentiles[k] ?? null), null]));
     }
+    const g = p.goodput;
+    if (g !== null && g !== undefined) {
+      lines.push(single(p.length, 'goodput_fraction', 'fraction', g.requests, g.fraction));
+      lines.push(single(p.length, 'goodput', 'requests/s', g.met, g.requests_per_second));
+    }
+  }
+  const cap = s.slo_capacity;
+  if (cap !== null && cap !== undefined) {
+    lines.push(single(null, 'slo_target', 'fraction', null, cap.target));
+    lines.push(single(null, 'slo_capacity', s.unit, cap.rounds, cap.length));
+    lines.push(single(null, 'slo_capacity_low', s.unit, cap.rounds, cap.interval[0]));
+    lines.push(single(null, 'slo_capacity_high', s.unit, cap.rounds, cap.interval[1]));
   }
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ExperimentAccumulator } from '../../src/metrics/experiment.js';
 import { meetsSlo, parseSlo } from '../../src/metrics/slo.js';
 import type { RequestRecord } from '../../src/records/record.js';
+import { sweepCsvColumns } from '../../src/report/csv.js';
 import { sloCapacity } from '../../src/sweep/slo-capacity.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 
@@ -101,6 +102,42 @@ describe('SLO capacity of a sweep', () => {
     const s = JSON.parse(stdout).sweep;
     expect(s.points.map((p: { goodput: { fraction: number } }) => p.goodput.fraction)).toEqual([1, 1, 1]);
     expect(s.slo_capacity).toMatchObject({ target: 0.9, length: 1024, interval: [1024, 1024] });
+  });
+
+  test('the sweep CSV carries the goodput of each length and the SLO capacity, as the JSON has them', async () => {
+    const args = ['analyze', '--sweep', 'samples/peers/aiperf-isl*/profile_export.jsonl', '--slo', 'time_to_first_token<=3600s'];
+    const doc = JSON.parse((await runCli([...args, '-f', 'json'])).stdout);
+    const json = doc.sweep;
+    const csv = await runCli([...args, '-f', 'csv']);
+    expect(csv.code).toBe(0);
+    const [head, ...rows] = csv.stdout.trimEnd().split('\n').map((l) => l.split(','));
+    expect(head).toEqual(sweepCsvColumns(doc.options.percentiles));
+    const col = (name: string): number => head!.indexOf(name);
+    const find = (length: string, metric: string): string[] => {
+      const r = rows.filter((x) => x[col('length')] === length && x[col('metric')] === metric);
+      expect(r).toHaveLength(1);
+      return r[0]!;
+    };
+    for (const p of json.points) {
+      const f = find(String(p.length), 'goodput_fraction');
+      expect([f[col('unit')], Number(f[col('count')]), Number(f[col('value')])]).toEqual(['fraction', p.goodput.requests, p.goodput.fraction]);
+      const g = find(String(p.length), 'goodput');
+      expect([g[col('unit')], Number(g[col('count')]), Number(g[col('value')])]).toEqual(['requests/s', p.goodput.met, p.goodput.requests_per_second]);
+      expect(g[col('mean')]).toBe('');
+    }
+    expect(Number(find('', 'slo_target')[col('value')])).toBe(0.9);
+    const cap = find('', 'slo_capacity');
+    expect([cap[col('unit')], Number(cap[col('count')]), Number(cap[col('value')])]).toEqual([json.unit, json.slo_capacity.rounds, json.slo_capacity.length]);
+    expect(Number(find('', 'slo_capacity_low')[col('value')])).toBe(json.slo_capacity.interval[0]);
+    expect(Number(find('', 'slo_capacity_high')[col('value')])).toBe(json.slo_capacity.interval[1]);
+    // An SLO no request meets: every fraction 0, and no capacity (an empty value, null in the JSON).
+    const none = await runCli(['analyze', '--sweep', 'samples/peers/aiperf-isl*/profile_export.jsonl', '--slo', 'time_to_first_token<=1ns', '-f', 'csv']);
+    const noneRows = none.stdout.trimEnd().split('\n').map((l) => l.split(','));
+    expect(noneRows.filter((x) => x[2] === 'goodput_fraction').map((x) => x.at(-1))).toEqual(['0', '0', '0']);
+    expect(noneRows.find((x) => x[2] === 'slo_capacity')!.at(-1)).toBe('');
+    // Without --slo: no goodput rows, no capacity.
+    const plain = await runCli(['analyze', '--sweep', 'samples/peers/aiperf-isl*/profile_export.jsonl', '-f', 'csv']);
+    expect(plain.stdout).not.toMatch(/goodput|slo_/);
   });
 
   test('--slo-target without --sweep is a usage error', async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { analyzeFiles, type Analysis } from '../pipeline/analysis.js';
 import type { LengthBy } from '../sweep/length.js';
+import type { AiperfPhase } from '../records/record.js';
 import { expandExports } from './files.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
 import { renderCsv } from '../report/csv.js';
@@ -32,6 +33,7 @@ export interface AnalyzeCliOptions {
   color: boolean | undefined;
   slo: Slo | undefined;
   sloTarget: number | undefined;
+  phase: AiperfPhase;
 }
 
 /** Converts and checks raw options; returns every problem at once. */
@@ -92,6 +94,7 @@ export function resolveAnalyzeOptions(raw: Record<string, unknown>): AnalyzeCliO
     color: raw.color === undefined ? undefined : Boolean(raw.color),
     slo,
     sloTarget,
+    phase: (raw.phase as AiperfPhase | undefined) ?? 'profiling',
   };
 }
 
@@ -117,6 +120,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         ...(opts.bucket === undefined ? {} : { bucket: opts.bucket }),
         ...(opts.slo === undefined ? {} : { slo: opts.slo }),
         ...(opts.sloTarget === undefined ? {} : { sloTarget: opts.sloTarget }),
+        phase: opts.phase,
       });
     } else {
       analysis = await analyzeFiles(files, {
@@ -127,6 +131,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
         threads: opts.threads,
         figures: opts.html !== undefined,
         ...(opts.slo === undefined ? {} : { slo: opts.slo }),
+        phase: opts.phase,
         onProgress: (file, read, total) => progress.update(file, read, total),
       });
     }

@@ -11,6 +11,7 @@ import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
 import { tokenizerFor } from '../pipeline/sweep-job.js';
 import { type LengthBy, measure } from '../sweep/length.js';
+import type { AiperfPhase } from '../records/record.js';
 import { VERSION } from '../version.js';
 import type { renderCompareHtml } from '../report/compare-html.js';
 import { colorLevel, makeChalk } from './color.js';
@@ -74,7 +75,7 @@ function sidecarConfig(sidecar: Sidecar | null): SidecarConfig | null {
   };
 }
 
-async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, sink: CompareSink): Promise<{ files: string[]; configs: (SidecarConfig | null)[] }> {
+async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, phase: AiperfPhase, sink: CompareSink): Promise<{ files: string[]; configs: (SidecarConfig | null)[] }> {
   if (!sweep && files.length !== 1) throw new UsageError(`${label}: ${files.length} files; without --sweep each side is one export`);
   const counter = by === 'tokens' && tokenizer !== null ? await tokenizerFor(tokenizer) : null;
   const configs: (SidecarConfig | null)[] = [];
@@ -88,7 +89,7 @@ async function readSide(label: string, files: string[], sweep: boolean, by: Leng
       const m = measure(by!, { bucket, meta, ...(counter === null ? {} : { countTokens: (t: string) => counter.count(t) }) });
       sink.groupBy((r) => m.of(r));
     }
-    await readRecords(file, joinStatuses(sidecar, sink), { failFast: true }, format);
+    await readRecords(file, joinStatuses(sidecar, sink), { failFast: true, phase }, format);
   }
   return { files, configs };
 }
@@ -117,11 +118,12 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
     const all = [...a, ...b];
     by = (raw['length-by'] as LengthBy | undefined) ?? (all.every(hasSidecar) ? 'meta' : tokenizer !== null ? 'tokens' : 'words');
   }
+  const phase = (raw.phase as AiperfPhase | undefined) ?? 'profiling';
   const metricOptions = { keepEmptyResponses: Boolean(raw['keep-empty-responses']), percentiles: [50, 99] };
   const sinkA = new CompareSink(metricOptions, seed);
   const sinkB = new CompareSink(metricOptions, seed + 1);
-  const { files: filesA, configs: configsA } = await readSide('A', a, sweep, by, tokenizer, bucket, sinkA);
-  const { files: filesB, configs: configsB } = await readSide('B', b, sweep, by, tokenizer, bucket, sinkB);
+  const { files: filesA, configs: configsA } = await readSide('A', a, sweep, by, tokenizer, bucket, phase, sinkA);
+  const { files: filesB, configs: configsB } = await readSide('B', b, sweep, by, tokenizer, bucket, phase, sinkB);
   const differences = configDifferences(facts(configsA, sinkA, sweep), facts(configsB, sinkB, sweep), !sweep);
   if (differences.length > 0 && !raw['allow-mismatch']) {
     throw new UsageError(`A and B were not run alike: ${differences.join('; ')}`, 'compare runs made the same way, or pass --allow-mismatch to compare them anyway');

@@ -8,10 +8,13 @@ import { BACKENDS, type Backend } from '../driver/backends.js';
 import { APIS, ENDPOINTS } from '../driver/openai/apis.js';
 import { DEFAULT_PERCENTILES } from '../metrics/distribution.js';
 import { DEFAULT_LAW } from '../mock/latency.js';
+import { AIPERF_PHASES } from '../records/record.js';
 import { LENGTH_MEASURES } from '../sweep/length.js';
 
 export const FORMATS = ['table', 'json', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
+
+const PHASE_HELP = "AIPerf files: the benchmark phase read — profiling (AIPerf's results; warm-up left out and counted), warmup, or all (warm-up experiment 0, profiling run k experiment k + 1)";
 
 export function analyzeOptions(y: Argv): Argv {
   return y
@@ -36,6 +39,7 @@ export function analyzeOptions(y: Argv): Argv {
     .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to FILE' })
     .option('slo', { type: 'string', describe: 'goodput: per-request bounds, e.g. time_to_first_token<=200ms,inter_token_latency<=40ms (docs/METRICS.md#goodput)' })
     .option('slo-target', { type: 'number', describe: 'with --sweep --slo: the goodput fraction a prompt length must reach (default 0.9)' })
+    .option('phase', { choices: AIPERF_PHASES, default: 'profiling' as const, describe: PHASE_HELP })
     .option('keep-empty-responses', {
       type: 'boolean',
       default: false,
@@ -83,6 +87,7 @@ export function compareOptions(y: Argv): Argv {
       describe: 'compare runs whose model, backend, max tokens, load or prompt lengths differ (a warning instead of exit 2)',
     })
     .option('keep-empty-responses', { type: 'boolean', default: false, describe: 'keep empty responses in every metric' })
+    .option('phase', { choices: AIPERF_PHASES, default: 'profiling' as const, describe: PHASE_HELP })
     .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
     .option('out', { alias: 'o', type: 'string', describe: 'write the comparison to FILE' })
     .option('html', { type: 'string', describe: 'also write a self-contained HTML report to FILE: A and B overlaid, the intervals, the verdict' })

@@ -9,18 +9,23 @@
  *   later (one entry per gap between content chunks). AIPerf writes both in float ms; formats/common.ts
  *   toNs turns each into integer ns (nearest), which gives back AIPerf's own integer ns exactly. Its
  *   `request_latency` is then the last response's time: AIPerf's definition and palens's agree.
- * - Phase: `metadata.benchmark_phase`; the profiling phase is analysed, warm-up records are left out
- *   and counted. Several profiling runs (`profiling_index`) are several experiments.
+ * - Phase: `metadata.benchmark_phase` (`warmup` | `profiling`). By default (`--phase profiling`) the
+ *   profiling phase is analysed — what AIPerf's own summary describes — and warm-up records are left
+ *   out and counted; several profiling runs (`profiling_index`) are several experiments.
+ *   `--phase warmup` reads the warm-up alone (experiment 0) and counts the profiling records left
+ *   out; `--phase all` reads both, each its own experiment: the warm-up is experiment 0 and
+ *   profiling run k experiment k + 1 (AIPerf's `phase_index` numbers them alike). A phase of another
+ *   name is left out and counted whatever is chosen.
  * - Failed: `was_cancelled` (cancelled) or an `error` object (its HTTP-like code decides client or
  *   server error); their responses enter no statistic.
  * - Tokens: `output_sequence_length` (AIPerf's tokenizer, or the server's usage with
  *   --use-server-token-count), `input_sequence_length` (the prompt, `--length-by meta`).
  */
 import type { Problem } from '../export/problems.js';
-import { inspectExport, type ReadOptions, type ReadResult } from '../export/reader.js';
+import { inspectExport, type ReadResult } from '../export/reader.js';
 import type { RecordSink, RequestRecord, RequestStatus } from '../records/record.js';
 import { TimeBase } from '../records/time.js';
-import { describeValue, fileChunks, peerRecord, peerResult, peerSource, ProblemLog, statusOfCode, toNs } from './common.js';
+import { type AiperfPhase, describeValue, fileChunks, peerRecord, peerResult, type PeerReadOptions, peerSource, ProblemLog, statusOfCode, toNs } from './common.js';
 
 const NEWLINE = 0x0a;
 const START_KEY = Buffer.from('"request_start_ns"');
@@ -33,9 +38,9 @@ interface AiperfLine {
 }
 
 /** Reads an AIPerf profile_export.jsonl into `sink`. */
-export async function readAiperf(file: string, sink: RecordSink, options: ReadOptions): Promise<ReadResult> {
+export async function readAiperf(file: string, sink: RecordSink, options: PeerReadOptions): Promise<ReadResult> {
   const { size, compressed } = await inspectExport(file);
-  const reader = new AiperfReader(file, sink, new ProblemLog(file, options.failFast, options.maxProblems));
+  const reader = new AiperfReader(file, sink, new ProblemLog(file, options.failFast, options.maxProblems), options.phase ?? 'profiling');
   let carry: Buffer | null = null;
   for await (const chunk of fileChunks(file, options)) {
     let start = 0;
@@ -60,7 +65,8 @@ class AiperfReader {
   private lineStart = 0;
   private bytes = 0;
   private requests = 0;
-  private warmup = 0;
+  /** Records left out, by phase name, in the order first met. */
+  private readonly leftOut = new Map<string, number>();
   private version: string | null = null;
   /** Requests per experiment (profiling run), by index. */
   private readonly perExperiment = new Map<number, number>();
@@ -71,7 +77,16 @@ class AiperfReader {
     private readonly file: string,
     private readonly sink: RecordSink,
     private readonly problems: ProblemLog,
+    private readonly phase: AiperfPhase,
   ) {}
+
+  /** The experiment a record of `phase` goes to, or null when the chosen phase leaves it out. */
+  private experimentOf(phase: unknown, profilingIndex: unknown): number | null {
+    const run = typeof profilingIndex === 'number' && Number.isInteger(profilingIndex) && profilingIndex >= 0 ? profilingIndex : 0;
+    if (phase === 'profiling') return this.phase === 'profiling' ? run : this.phase === 'all' ? run + 1 : null;
+    if (phase === 'warmup') return this.phase === 'profiling' ? null : 0;
+    return null;
+  }
 
   private problem(p: Omit<Problem, 'code'> & { code?: Problem['code'] }): void {
     this.problems.add({ code: 'PALENS_INPUT_SCHEMA', ...p, pointer: `/${this.lineNo - 1}${p.pointer}`, byteOffset: p.byteOffset ?? this.lineStart }, `line ${this.lineNo}`);
@@ -102,13 +117,14 @@ class AiperfReader {
       return;
     }
     const phase = md.benchmark_phase ?? md.phase_kind ?? 'profiling';
-    if (phase !== 'profiling') {
-      this.warmup++;
+    const experiment = this.experimentOf(phase, md.profiling_index);
+    if (experiment === null) {
+      const name = typeof phase === 'string' ? phase : JSON.stringify(phase);
+      this.leftOut.set(name, (this.leftOut.get(name) ?? 0) + 1);
       return;
     }
     const start = this.startNs(bytes, md.request_start_ns, at);
     if (start === null) return;
-    const experiment = typeof md.profiling_index === 'number' && Number.isInteger(md.profiling_index) && md.profiling_index >= 0 ? md.profiling_index : 0;
     const index = this.perExperiment.get(experiment) ?? 0;
     this.perExperiment.set(experiment, index + 1);
     const r = this.record;
@@ -224,7 +240,13 @@ class AiperfReader {
 
   finish(fileBytes: number, compressed: boolean): ReadResult {
     const notes: string[] = [];
-    if (this.warmup > 0) notes.push(`${this.warmup} warm-up request${this.warmup === 1 ? '' : 's'} left out (AIPerf benchmark_phase "warmup")`);
+    for (const [name, n] of this.leftOut) {
+      const requests = `request${n === 1 ? '' : 's'}`;
+      if (name === 'warmup') notes.push(`${n} warm-up ${requests} left out (AIPerf benchmark_phase "warmup"; --phase warmup or --phase all reads them)`);
+      else if (name === 'profiling') notes.push(`${n} profiling ${requests} left out (AIPerf benchmark_phase "profiling"; --phase ${this.phase} reads the warm-up only)`);
+      else notes.push(`${n} ${requests} of AIPerf benchmark_phase ${JSON.stringify(name)} left out (palens reads "warmup" and "profiling")`);
+    }
+    if (this.phase === 'all') notes.push('--phase all: experiment 0 is the warm-up, experiment k + 1 the profiling run k');
     const experiments = [...this.perExperiment.keys()].sort((a, b) => a - b);
     if (experiments.length === 0 && this.problems.count === 0) experiments.push(0);
     for (const index of experiments) {

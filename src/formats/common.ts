@@ -9,12 +9,15 @@ import { createGunzip } from 'node:zlib';
 import { InputError, IoError } from '../errors.js';
 import type { Problem } from '../export/problems.js';
 import { CHUNK_BYTES, inspectExport, type ReadOptions, type ReadResult } from '../export/reader.js';
-import type { FileFormat, RequestRecord, RequestStatus, SourceInfo } from '../records/record.js';
+import type { AiperfPhase, FileFormat, RequestRecord, RequestStatus, SourceInfo } from '../records/record.js';
 
-export type { FileFormat } from '../records/record.js';
+export type { AiperfPhase, FileFormat } from '../records/record.js';
 
-/** Reads one peer file into a sink; `phase` only for AIPerf. */
-export type PeerReadOptions = ReadOptions;
+/** Reads one file of any format into a sink; `phase` is read by the AIPerf reader only. */
+export interface PeerReadOptions extends ReadOptions {
+  /** AIPerf's benchmark phase to read. @default 'profiling' */
+  phase?: AiperfPhase;
+}
 
 /**
  * Streams a file's bytes (gunzipped if gzip) in chunks; `onProgress` gets bytes read from disk.

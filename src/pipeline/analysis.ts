@@ -16,6 +16,7 @@ import { ANALYSIS_SCHEMA_VERSION, type Analysis, type FileExperiment, type Input
 import { VERSION } from '../version.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
+import type { AiperfPhase } from '../records/record.js';
 
 export { ANALYSIS_SCHEMA_VERSION } from '../report/analysis.js';
 export type { Analysis, FileExperiment, InputSummary } from '../report/analysis.js';
@@ -28,6 +29,8 @@ export interface AnalyzeOptions extends MetricOptions {
   onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
   /** Also extract the samples' shapes for a report that draws (`--html`). @default false */
   figures?: boolean;
+  /** AIPerf's benchmark phase to read (formats/aiperf.ts). @default 'profiling' */
+  phase?: AiperfPhase;
 }
 
 export async function analyzeFiles(files: readonly string[], options: AnalyzeOptions): Promise<Analysis> {
@@ -56,6 +59,8 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     if (options.figures) figures.push(...set.figures());
     if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file, options));
     for (const note of result.source.notes ?? []) warnings.push(`${file}: ${note}`);
+    const phase = phaseWarning(file, result, options.phase);
+    if (phase !== null) warnings.push(phase);
   }
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
@@ -85,8 +90,14 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
     if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false }, sidecar };
   }
   const set = new ExperimentSet(options, wanted);
-  const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, acceptTruncated: true, ...(progress ? { onProgress: progress } : {}) }, format);
+  const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, acceptTruncated: true, ...(progress ? { onProgress: progress } : {}), ...(options.phase === undefined ? {} : { phase: options.phase }) }, format);
   return { set, result, sidecar };
+}
+
+/** A phase other than the default chosen for a file that has no phases: every request was read. */
+export function phaseWarning(file: string, r: ReadResult, phase: AiperfPhase | undefined): string | null {
+  if (phase === undefined || phase === 'profiling' || r.source.format === 'aiperf') return null;
+  return `${file}: --phase ${phase} applies to AIPerf files only; this ${r.source.format ?? 'perf_analyzer'} file has no phases, and every request in it is read`;
 }
 
 /**

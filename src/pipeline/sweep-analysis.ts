@@ -3,7 +3,8 @@
  * threads when there are several files. Loaded only for sweeps (the tokenizer and the pool cost
  * start-up time a plain analysis does not need).
  */
-import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary, inputSummary, noOutputsWarning } from './analysis.js';
+import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary, inputSummary, noOutputsWarning, phaseWarning } from './analysis.js';
+import type { AiperfPhase } from '../records/record.js';
 import { UsageError } from '../errors.js';
 import { sweepInPool } from './pool.js';
 import type { ReadResult } from '../export/reader.js';
@@ -29,6 +30,8 @@ export interface SweepOptions extends MetricOptions {
   figures?: boolean;
   /** --slo-target: the goodput fraction a prompt length must reach (sweep/slo-capacity.ts). @default 0.9 */
   sloTarget?: number;
+  /** AIPerf's benchmark phase to read (formats/aiperf.ts). @default 'profiling' */
+  phase?: AiperfPhase;
 }
 
 /** Always reported for sweep points, whatever --percentiles says: the sweep table shows them. */
@@ -49,7 +52,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   const tokenizer = by === 'tokens' ? await tokenizerFor(options.tokenizer!) : null;
   const percentiles = [...new Set([...options.percentiles, ...SWEEP_PERCENTILES])].sort((a, b) => a - b);
   const metrics = { keepEmptyResponses: options.keepEmptyResponses, detectEmptyFinals: options.detectEmptyFinals !== false, percentiles, ...(options.slo === undefined ? {} : { slo: options.slo }) };
-  const jobOptions = { by, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null, metrics };
+  const jobOptions = { by, bucket: options.bucket ?? null, tokenizer: tokenizer?.path ?? null, metrics, ...(options.phase === undefined ? {} : { phase: options.phase }) };
 
   const sink = new SweepSink(metrics);
   const inputs: InputSummary[] = [];
@@ -60,6 +63,8 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
       warnings.push(noOutputsWarning(result.file, metrics));
     }
     for (const note of result.source.notes ?? []) warnings.push(`${result.file}: ${note}`);
+    const phase = phaseWarning(result.file, result, options.phase);
+    if (phase !== null) warnings.push(phase);
   };
   if ((options.threads ?? 2) > 1 && files.length > 1) {
     await sweepInPool(

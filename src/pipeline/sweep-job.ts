@@ -10,12 +10,15 @@ import type { ReadResult } from '../export/reader.js';
 import { joinStatuses, readSidecar, sidecarLengths } from '../export/sidecar.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
+import type { AiperfPhase } from '../records/record.js';
 
 export interface SweepJobOptions {
   by: LengthBy;
   bucket: number | null;
   tokenizer: string | null;
   metrics: MetricOptions;
+  /** AIPerf's benchmark phase to read. @default 'profiling' */
+  phase?: AiperfPhase;
 }
 
 const tokenizers = new Map<string, Promise<TokenCounter>>();
@@ -43,5 +46,5 @@ export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOption
       ...(tokenizer === null ? {} : { countTokens: (text: string) => tokenizer.count(text) }),
     }),
   );
-  return readRecords(file, joinStatuses(sidecar, sink), { failFast: true }, format);
+  return readRecords(file, joinStatuses(sidecar, sink), { failFast: true, ...(o.phase === undefined ? {} : { phase: o.phase }) }, format);
 }

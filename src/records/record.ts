@@ -74,6 +74,14 @@ export interface ExperimentInfo {
 /** The file formats palens reads (formats/). */
 export type FileFormat = 'perf_analyzer' | 'aiperf' | 'guidellm' | 'vllm';
 
+/**
+ * Which of AIPerf's benchmark phases a reading takes (`--phase`): the profiling phase (AIPerf's own
+ * results; the default), the warm-up alone, or both, each phase its own experiment. Other formats
+ * have no phases.
+ */
+export const AIPERF_PHASES = ['profiling', 'warmup', 'all'] as const;
+export type AiperfPhase = (typeof AIPERF_PHASES)[number];
+
 /** What a source says about itself once it has been read to the end. */
 export interface SourceInfo {
   version: string | null;

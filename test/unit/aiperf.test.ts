@@ -112,7 +112,84 @@ describe('AIPerf reader', () => {
       [0, 1],
       [1, 1],
     ]);
-    expect(result.source.notes).toEqual(['1 warm-up request left out (AIPerf benchmark_phase "warmup")']);
+    expect(result.source.notes).toEqual(['1 warm-up request left out (AIPerf benchmark_phase "warmup"; --phase warmup or --phase all reads them)']);
+  });
+
+  test('--phase warmup reads the warm-up alone; --phase all reads both, warm-up first; other phases are counted', async () => {
+    const lines = [
+      line({ startNs: START, phase: 'warmup', ttftMs: 5 }),
+      line({ startNs: START + 5n, phase: 'warmup', ttftMs: 7 }),
+      line({ startNs: START + 10n, ttftMs: 1 }),
+      line({ startNs: START + 20n, ttftMs: 2, profilingIndex: 1 }),
+      line({ startNs: START + 30n, phase: 'cooldown', ttftMs: 3 }),
+    ];
+    const at = async (phase: 'profiling' | 'warmup' | 'all'): Promise<{ sink: Collect; notes: string[] | undefined }> =>
+      withTempDir(async (dir) => {
+        const file = join(dir, 'profile_export.jsonl');
+        await writeFile(file, lines.join('\n') + '\n');
+        const sink = new Collect();
+        const result = await readRecords(file, sink, { failFast: true, phase });
+        return { sink, notes: result.source.notes };
+      });
+    const profiling = await at('profiling');
+    expect(profiling.sink.records.map((r) => [r.experiment, r.responses[0]])).toEqual([
+      [0, 1e6],
+      [1, 10 + 2e6],
+    ]);
+    expect(profiling.notes).toEqual([
+      '2 warm-up requests left out (AIPerf benchmark_phase "warmup"; --phase warmup or --phase all reads them)',
+      '1 request of AIPerf benchmark_phase "cooldown" left out (palens reads "warmup" and "profiling")',
+    ]);
+    const warmup = await at('warmup');
+    expect(warmup.sink.records.map((r) => [r.experiment, r.responses[0]])).toEqual([
+      [0, 5e6],
+      [0, 5 + 7e6],
+    ]);
+    expect(warmup.sink.ends.map((e) => [e.index, e.requests])).toEqual([[0, 2]]);
+    expect(warmup.notes).toEqual([
+      '2 profiling requests left out (AIPerf benchmark_phase "profiling"; --phase warmup reads the warm-up only)',
+      '1 request of AIPerf benchmark_phase "cooldown" left out (palens reads "warmup" and "profiling")',
+    ]);
+    const all = await at('all');
+    // The time base is the first record read: the warm-up's here.
+    expect(all.sink.records.map((r) => [r.experiment, r.sendNs])).toEqual([
+      [0, 0],
+      [0, 5],
+      [1, 10],
+      [2, 20],
+    ]);
+    expect(all.sink.ends.map((e) => [e.index, e.requests])).toEqual([
+      [0, 2],
+      [1, 1],
+      [2, 1],
+    ]);
+    expect(all.notes).toEqual([
+      '1 request of AIPerf benchmark_phase "cooldown" left out (palens reads "warmup" and "profiling")',
+      '--phase all: experiment 0 is the warm-up, experiment k + 1 the profiling run k',
+    ]);
+  });
+
+  test('palens analyze --phase: the real sample\'s 2 warm-up and 12 profiling requests; a usage error for another value; a warning for a file without phases', async () => {
+    const file = 'samples/peers/aiperf-isl64/profile_export.jsonl';
+    const totals = async (phase: string): Promise<number[]> => {
+      const { code, stdout } = await runCli(['analyze', file, '--phase', phase, '-f', 'json']);
+      expect(code).toBe(0);
+      return JSON.parse(stdout).experiments.map((e: { requests: { total: number } }) => e.requests.total);
+    };
+    expect(await totals('profiling')).toEqual([12]);
+    expect(await totals('warmup')).toEqual([2]);
+    expect(await totals('all')).toEqual([2, 12]);
+    const bad = await runCli(['analyze', file, '--phase', 'steady']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--phase|phase/);
+    const other = await runCli(['analyze', 'samples/peers/guidellm-concurrent2/benchmarks.json', '--phase', 'warmup', '-f', 'json']);
+    expect(JSON.parse(other.stdout).warnings).toContain('samples/peers/guidellm-concurrent2/benchmarks.json: --phase warmup applies to AIPerf files only; this guidellm file has no phases, and every request in it is read');
+    // A sweep and a comparison read the phase chosen too.
+    const sweep = await runCli(['analyze', '--sweep', 'samples/peers/aiperf-isl*/profile_export.jsonl', '--phase', 'warmup', '-f', 'json']);
+    expect(JSON.parse(sweep.stdout).sweep.requests).toBe(6);
+    const compare = await runCli(['compare', file, file, '--phase', 'all', '-f', 'json']);
+    expect(compare.code).toBe(0);
+    expect(JSON.parse(compare.stdout).groups.map((g: { key: number }) => g.key)).toEqual([0, 1]);
   });
 
   test('cancelled and errored records are failed requests', async () => {

@@ -7,6 +7,10 @@
  *
  * A unit is read from the window's start; when the bytes run out inside it, nothing is consumed and
  * it is read again once more bytes are held (ByteWindow.needMore: amortised linear time).
+ *
+ * With `documents: 'many'` the stream is a sequence of documents separated by whitespace (what
+ * `vllm bench serve --append-result` writes: each run's `json.dump` after a newline); each one
+ * starts with the visitor's `begin(index)` and paths restart at its root.
  */
 import { InputError } from '../errors.js';
 import type { ByteWindow } from '../export/byte-window.js';
@@ -23,6 +27,8 @@ export interface JsonVisitor {
   take(path: readonly PathPart[], lexer: JsonLexer, s: number, e: number): void;
   /** A descended container was closed. */
   leave?(path: readonly PathPart[]): void;
+  /** A document begins (0, 1, …); called with `documents: 'many'` only. */
+  begin?(document: number): void;
 }
 
 interface Frame {
@@ -42,12 +48,22 @@ export class JsonWalker {
   private readonly path: PathPart[] = [];
   private started = false;
   private done = false;
+  /** Documents begun. */
+  private begun = 0;
+  /** The current document's begin was announced. */
+  private announced = false;
 
   constructor(
     private readonly file: string,
     private readonly window: ByteWindow,
     private readonly visitor: JsonVisitor,
+    private readonly documents: 'one' | 'many' = 'one',
   ) {}
+
+  /** Documents begun so far. */
+  get count(): number {
+    return this.begun;
+  }
 
   /** Reads as many units as the bytes in the window allow; `final` when no more bytes will come. */
   run(final: boolean): void {
@@ -92,14 +108,31 @@ export class JsonWalker {
 
   /** One unit; false when the document is complete (trailing bytes are checked by finish). */
   private step(): boolean {
-    if (this.done) return false;
     const lex = this.lexer;
     const w = this.window;
     const b = w.buf;
+    if (this.done) {
+      if (this.documents === 'one') return false;
+      // Between documents: whitespace is consumed as it comes, so a long gap is never held.
+      let j = w.start;
+      while (j < w.end && WS[b[j]!]) j++;
+      w.consume(j);
+      if (j >= w.end) return false;
+      this.done = false;
+      this.started = false;
+    }
     let i = lex.ws(w.start);
     if (!this.started) {
-      if (!this.value(i)) this.done = true;
+      // Announced once, though a root scalar cut by the chunk's end is read again.
+      if (!this.announced) {
+        if (this.documents === 'many') this.visitor.begin?.(this.begun);
+        this.begun++;
+        this.announced = true;
+      }
+      const descended = this.value(i);
       this.started = true;
+      this.announced = false;
+      if (!descended) this.done = true;
       return true;
     }
     const top = this.stack[this.stack.length - 1]!;

@@ -14,10 +14,13 @@
  *   included), so palens's request latency is vLLM's E2EL.
  * - Failed: a non-empty `errors` entry (server_error).
  * - `input_lens` is the prompt length for `--length-by meta`; `output_lens` the output tokens.
- * Files written with `--append-result` (several documents in one file) are not read.
+ * - `--append-result` appends each run to the same file: a newline, then the run's `json.dump`
+ *   (one line; serve.py). Each appended result is one experiment (0, 1, … in file order), with its
+ *   own time base: each run's `start_times` are its own process's perf_counter, not comparable
+ *   across runs. Both passes walk the documents in order; pass 1 keeps each one's columns.
  */
 import { ByteWindow } from '../export/byte-window.js';
-import { LBRACK } from '../export/json-lexer.js';
+import { LBRACE, LBRACK } from '../export/json-lexer.js';
 import type { JsonLexer } from '../export/json-lexer.js';
 import { inspectExport, type ReadOptions, type ReadResult } from '../export/reader.js';
 import type { RecordSink, RequestRecord } from '../records/record.js';
@@ -45,14 +48,14 @@ class Values {
 
 async function walk(file: string, options: ReadOptions, visitor: JsonVisitor): Promise<number> {
   const window = new ByteWindow();
-  const walker = new JsonWalker(file, window, visitor);
+  const walker = new JsonWalker(file, window, visitor, 'many');
   for await (const chunk of fileChunks(file, options)) if (window.push(chunk)) walker.run(false);
   window.flush();
   walker.run(true);
   return window.received;
 }
 
-/** Reads a vLLM bench result JSON into `sink`. */
+/** Reads a vLLM bench result JSON (one result, or several appended) into `sink`. */
 export async function readVllm(file: string, sink: RecordSink, options: ReadOptions): Promise<ReadResult> {
   const { size, compressed } = await inspectExport(file);
   const problems = new ProblemLog(file, options.failFast, options.maxProblems);
@@ -63,21 +66,41 @@ export async function readVllm(file: string, sink: RecordSink, options: ReadOpti
   return emit.finish(file, size, compressed, bytes);
 }
 
-/** Pass 1: settings and the numeric columns. */
-class Columns implements JsonVisitor {
+/** Where a problem is, in a file of several results: "result 2" (1-based, as a person counts). */
+function where(document: number, documents: number): string | undefined {
+  return documents > 1 || document > 0 ? `result ${document + 1}` : undefined;
+}
+
+/** One result's settings and numeric columns. */
+class Result {
   readonly values = Object.fromEntries(NUMERIC_COLUMNS.map((c) => [c, new Values()])) as Record<Column, Values>;
   failed = new Uint8Array(256);
   errorsSeen = 0;
   hasItls = false;
   readonly settings: Record<string, unknown> = {};
+}
+
+/** Pass 1: each result's settings and numeric columns. */
+class Columns implements JsonVisitor {
+  readonly results: Result[] = [];
+  private r = new Result();
 
   constructor(private readonly problems: ProblemLog) {}
 
+  begin(document: number): void {
+    this.r = new Result();
+    this.results[document] = this.r;
+  }
+
   decide(path: readonly PathPart[], first: number): Step {
-    if (path.length === 0) return 'descend';
+    if (path.length === 0) {
+      if (first === LBRACE) return 'descend';
+      this.problems.add({ code: 'PALENS_INPUT_SCHEMA', pointer: '', expected: 'a JSON object (one vLLM bench result)', found: first === LBRACK ? 'an array' : `'${String.fromCharCode(first)}'` }, where(this.results.length - 1, 1));
+      return 'skip';
+    }
     const key = path[0] as string;
     if (path.length === 1) {
-      if (key === 'itls') this.hasItls = true;
+      if (key === 'itls') this.r.hasItls = true;
       if (SETTINGS.has(key)) return 'take';
       // Every top-level array is walked element by element, so a huge column (generated_texts,
       // itls) is never held whole: only what is read is taken.
@@ -89,44 +112,58 @@ class Columns implements JsonVisitor {
   take(path: readonly PathPart[], lexer: JsonLexer, s: number, e: number): void {
     const value = lexer.parse(s, e);
     const key = path[0] as string;
+    const r = this.r;
     if (path.length === 1) {
-      this.settings[key] = value;
+      r.settings[key] = value;
       return;
     }
     const i = path[1] as number;
     if (key === 'errors') {
-      if (i >= this.failed.length) {
-        const g = new Uint8Array(Math.max(i + 1, 2 * this.failed.length));
-        g.set(this.failed);
-        this.failed = g;
+      if (i >= r.failed.length) {
+        const g = new Uint8Array(Math.max(i + 1, 2 * r.failed.length));
+        g.set(r.failed);
+        r.failed = g;
       }
-      this.failed[i] = typeof value === 'string' && value !== '' ? 1 : value === null || value === '' ? 0 : 1;
-      this.errorsSeen = Math.max(this.errorsSeen, i + 1);
+      r.failed[i] = typeof value === 'string' && value !== '' ? 1 : value === null || value === '' ? 0 : 1;
+      r.errorsSeen = Math.max(r.errorsSeen, i + 1);
       return;
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      this.problems.add({ code: 'PALENS_INPUT_SCHEMA', pointer: pointerOf(path), expected: 'a number', found: describeValue(value) });
+      this.problems.add({ code: 'PALENS_INPUT_SCHEMA', pointer: pointerOf(path), expected: 'a number', found: describeValue(value) }, where(this.results.length - 1, 1));
       return;
     }
-    this.values[key as Column].set(i, value);
+    r.values[key as Column].set(i, value);
   }
 }
 
-/** Pass 2: one record per entry of `itls` (or of `ttfts` when the file has no itls). */
+/** Pass 2: one record per entry of `itls` (or of `ttfts` when a result has no itls); an experiment per result. */
 class Emitter implements JsonVisitor {
-  private readonly time = new SecondsBase();
+  private time = new SecondsBase();
   private respNs = new Float64Array(1024);
+  /** Records of the current result, and of all. */
   private emitted = 0;
+  private total = 0;
+  private document = -1;
+  private c: Result = new Result();
+  private readonly withoutItls: number[] = [];
+  private readonly withoutStarts: number[] = [];
   private readonly record: RequestRecord = peerRecord(this.respNs);
 
   constructor(
-    private readonly c: Columns,
+    private readonly columns: Columns,
     private readonly sink: RecordSink,
     private readonly problems: ProblemLog,
   ) {}
 
+  begin(document: number): void {
+    this.document = document;
+    this.c = this.columns.results[document] ?? new Result();
+    this.time = new SecondsBase();
+    this.emitted = 0;
+  }
+
   decide(path: readonly PathPart[], first: number): Step {
-    if (path.length === 0) return 'descend';
+    if (path.length === 0) return first === LBRACE ? 'descend' : 'skip';
     if (path.length === 1) return first === LBRACK ? 'descend' : 'skip';
     return path.length === 2 && path[0] === 'itls' ? 'take' : 'skip';
   }
@@ -134,16 +171,26 @@ class Emitter implements JsonVisitor {
   take(path: readonly PathPart[], lexer: JsonLexer, s: number, e: number): void {
     const gaps = lexer.parse(s, e);
     if (!Array.isArray(gaps)) {
-      this.problems.add({ code: 'PALENS_INPUT_SCHEMA', pointer: pointerOf(path), expected: 'an array of seconds', found: describeValue(gaps) });
+      this.problems.add({ code: 'PALENS_INPUT_SCHEMA', pointer: pointerOf(path), expected: 'an array of seconds', found: describeValue(gaps) }, this.where());
       return;
     }
     this.emit(path[1] as number, gaps, path);
+  }
+
+  /** The end of a result (its root object closed): one experiment. */
+  leave(path: readonly PathPart[]): void {
+    if (path.length === 0) this.endResult();
+  }
+
+  private where(): string | undefined {
+    return where(this.document, this.columns.results.length);
   }
 
   private emit(i: number, gaps: readonly unknown[], path: readonly PathPart[]): void {
     const v = this.c.values;
     const at = (col: Column): number => (i < v[col].n ? v[col].data[i]! : NaN);
     const r = this.record;
+    r.experiment = this.document;
     r.index = i;
     const start = at('start_times');
     r.sendNs = Number.isNaN(start) ? 0 : this.time.offset(start);
@@ -163,7 +210,7 @@ class Emitter implements JsonVisitor {
       for (let k = 0; k < gaps.length; k++) {
         const g = gaps[k];
         if (typeof g !== 'number' || !(g >= 0)) {
-          this.problems.add({ code: 'PALENS_INPUT_SCHEMA', pointer: `${pointerOf(path)}/${k}`, expected: 'a non-negative number (seconds)', found: describeValue(g) });
+          this.problems.add({ code: 'PALENS_INPUT_SCHEMA', pointer: `${pointerOf(path)}/${k}`, expected: 'a non-negative number (seconds)', found: describeValue(g) }, this.where());
           return;
         }
         t += toNs(g, 1e9);
@@ -174,30 +221,41 @@ class Emitter implements JsonVisitor {
       if (!Number.isNaN(latency)) r.endNs = r.sendNs + toNs(latency, 1e9);
     }
     this.emitted++;
+    this.total++;
     this.sink.record(r);
   }
 
-  finish(file: string, fileBytes: number, compressed: boolean, bytes: number): ReadResult {
-    const notes: string[] = [];
+  private endResult(): void {
+    const c = this.c;
     // Without itls (an older file): records from ttfts alone, one response each.
-    if (!this.c.hasItls) {
-      for (let i = 0; i < this.c.values.ttfts.n; i++) this.emit(i, [], ['ttfts', i]);
-      notes.push('no itls in the file: one response per request (time to first token and request latency only)');
+    if (!c.hasItls) {
+      for (let i = 0; i < c.values.ttfts.n; i++) this.emit(i, [], ['ttfts', i]);
+      this.withoutItls.push(this.document);
     }
-    if (this.c.values.start_times.n === 0) notes.push('no start_times in the file: every request is taken as sent at time 0, so throughput and duration are not meaningful');
-    const s = this.c.settings;
+    if (c.values.start_times.n === 0) this.withoutStarts.push(this.document);
+    const s = c.settings;
     const concurrency = typeof s.max_concurrency === 'number' ? s.max_concurrency : null;
     const rate = typeof s.request_rate === 'number' ? s.request_rate : null;
     this.sink.experimentEnd({
-      index: 0,
+      index: this.document,
       mode: concurrency !== null ? 'concurrency' : rate !== null ? 'request_rate' : null,
       value: concurrency ?? rate,
       windows: null,
       requests: this.emitted,
     });
+  }
+
+  finish(file: string, fileBytes: number, compressed: boolean, bytes: number): ReadResult {
+    const results = this.columns.results.length;
+    const which = (docs: number[]): string => (results > 1 ? ` (result${docs.length === 1 ? '' : 's'} ${docs.map((d) => d + 1).join(', ')} of ${results})` : '');
+    const notes: string[] = [];
+    if (this.withoutItls.length > 0) notes.push(`no itls in the file${which(this.withoutItls)}: one response per request (time to first token and request latency only)`);
+    if (this.withoutStarts.length > 0) notes.push(`no start_times in the file${which(this.withoutStarts)}: every request is taken as sent at time 0, so throughput and duration are not meaningful`);
+    if (results > 1) notes.push(`${results} results appended to one file (vllm bench serve --append-result): one experiment each, in file order`);
+    const s = this.columns.results[0]?.settings ?? {};
     const endpoint = typeof s.endpoint_type === 'string' ? s.endpoint_type : typeof s.backend === 'string' ? s.backend : null;
     // start_times are time.perf_counter(), not the epoch: no absolute time base.
     const source = peerSource('vllm', null, endpoint, null, notes);
-    return peerResult(file, fileBytes, compressed, bytes, source, this.problems, 1, this.emitted);
+    return peerResult(file, fileBytes, compressed, bytes, source, this.problems, Math.max(1, results), this.total);
   }
 }

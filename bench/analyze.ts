@@ -17,6 +17,15 @@
  * weighs on both alike (--threads 1 for one thread only). Prints the medians of wall and CPU
  * (user + sys) seconds and their ratio.
  *
+ *   npm run bench:analyze -- --peers   # the peer tools' files only
+ *
+ * Peer tools' files (bench/peer-files.ts): an AIPerf profile_export.jsonl, a GuideLLM benchmarks.json
+ * and a vLLM bench --save-detailed JSON of ~100 MB each, grown from the real samples, read by palens
+ * and by each format's other readers (Python's json module, pandas, the tool's own loader from its
+ * venv where it has one and it is installed), each loading the file and computing the mean TTFT;
+ * without --quick also ~1 GB of each, read by palens alone (the Python loaders hold every request as
+ * objects: ~10× the file in memory).
+ *
  *   npm run bench:analyze -- --bombs
  *
  * Hostile files that must not take memory: 2 GiB of whitespace before a small export, gzipped
@@ -33,6 +42,7 @@ import { createGzip } from 'node:zlib';
 import { writeSyntheticExport } from '../tools/synth.js';
 import { ANALYZE_1200MB_REQUESTS, ANALYZE_170MB_REQUESTS, analyzeExportOptions } from './analyze-exports.js';
 import { repoPath } from '../test/helpers/paths.js';
+import { PEER_LOADERS, peerFile, type PeerFormat } from './peer-files.js';
 
 interface Run {
   seconds: number;
@@ -195,11 +205,55 @@ if (baseline !== undefined) {
   abCompare(baseline, await exportsToRead(), Number(argValue('--rounds') ?? 6));
   process.exit(0);
 }
+/** Whether `python` can import `module` (a tool's venv may be absent or still being built). */
+function importable(python: string, module: string | null): boolean {
+  if (module === null) return true;
+  return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** One row per reader of each peer format: palens first, then the format's other readers. */
+async function peerRows(): Promise<void> {
+  const sizes = quick ? [100] : [100, 1000];
+  for (const size of sizes) {
+    for (const format of ['aiperf', 'guidellm', 'vllm'] as PeerFormat[]) {
+      const file = await peerFile(format, size, outDir);
+      const mb = statSync(file).size / 1e6;
+      const name = `${file.split('/').at(-1)} (${mb.toFixed(0)} MB)`;
+      const p = median([0, 1, 2].map(() => timed(node, [bin, 'analyze', file, '--format', 'json', '--out', '/dev/null'])));
+      if (!p.ok) {
+        console.log(`| ${name} | palens analyze | – | – | – | fails: ${p.note.slice(0, 60)} |`);
+        continue;
+      }
+      const palens = mb / p.seconds;
+      console.log(`| ${name} | palens analyze | ${p.seconds.toFixed(2)} | ${palens.toFixed(0)} | ${(p.rssBytes / 1e6).toFixed(0)} | 1.00× |`);
+      // The Python loaders hold every request as objects: not at 1 GB on a shared machine.
+      if (size > 100) continue;
+      for (const loader of PEER_LOADERS[format]) {
+        if (!importable(loader.python, loader.needs)) {
+          process.stderr.write(`${loader.name}: ${loader.needs} is not importable with ${loader.python}: its row is left out\n`);
+          continue;
+        }
+        const r = timed(loader.python, ['-c', loader.code, file]);
+        if (!r.ok) {
+          console.log(`| ${name} | ${loader.name} | – | – | – | fails: ${r.note.slice(0, 60)} |`);
+          continue;
+        }
+        const speed = mb / r.seconds;
+        console.log(`| ${name} | ${loader.name} | ${r.seconds.toFixed(2)} | ${speed.toFixed(0)} | ${(r.rssBytes / 1e6).toFixed(0)} | ${palens >= speed ? `${(palens / speed).toFixed(1)}× slower` : `${(speed / palens).toFixed(1)}× faster`} |`);
+      }
+    }
+  }
+}
+
 const python = execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim();
 console.log(`Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ${python}; ${new Date().toISOString().slice(0, 10)}\n`);
-const files = await exportsToRead();
 console.log('| file | tool | wall (s) | MB/s | peak RSS (MB) | vs palens |');
 console.log('|---|---|---:|---:|---:|---:|');
+if (process.argv.includes('--peers')) {
+  await peerRows();
+  process.exit(0);
+}
+const files = await exportsToRead();
 for (const file of files) {
   const mb = statSync(file).size / 1e6;
   let palens = NaN;
@@ -238,3 +292,5 @@ if (!existsSync(many)) {
 }
 const m = timed(node, [bin, 'analyze', many, '--format', 'json', '--out', '/dev/null']);
 console.log(`| ${many.split('/').at(-1)} (${(statSync(many).size / 1e6).toFixed(0)} MB, 10,000 experiments) | palens analyze | ${m.ok ? m.seconds.toFixed(2) : '–'} | – | ${m.ok ? (m.rssBytes / 1e6).toFixed(0) : m.note} | – |`);
+
+await peerRows();

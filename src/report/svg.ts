@@ -138,6 +138,9 @@ export function tickLabel(v: number): string {
 
 const f = (v: number): string => v.toFixed(1);
 
+/** About how wide a text is at a font size (px): to keep labels inside the plot and apart. */
+export const textWidth = (text: string, size: number): number => text.length * size * 0.58;
+
 function markPath(shape: MarkShape, x: number, y: number, r: number): string {
   switch (shape) {
     case 'circle':
@@ -209,8 +212,14 @@ export function chart(spec: ChartSpec): string {
   const yLabel = spec.y.label + (spec.y.kind === 'log' ? ', log scale' : '');
   parts.push(`<text class="label" x="${m.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${esc(xLabel)}</text>`);
   parts.push(`<text class="label" transform="translate(16 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`);
+  // Labels that would overlap the one before are left out (their level still has its mark).
+  let topEnd = -Infinity;
   for (const l of spec.topLabels ?? []) {
-    if (l.x >= spec.x.lo && l.x <= spec.x.hi) parts.push(`<text class="tick n" x="${f(sx(l.x))}" y="${m.top - 6}" text-anchor="middle">${esc(l.text)}</text>`);
+    if (l.x < spec.x.lo || l.x > spec.x.hi) continue;
+    const half = textWidth(l.text, 10) / 2;
+    if (sx(l.x) - half < topEnd + 4) continue;
+    topEnd = sx(l.x) + half;
+    parts.push(`<text class="tick n" x="${f(sx(l.x))}" y="${m.top - 6}" text-anchor="middle">${esc(l.text)}</text>`);
   }
   parts.push(`</g>`);
 
@@ -272,9 +281,14 @@ export function chart(spec: ChartSpec): string {
       parts.push(`<path class="interval" stroke="${k.color}" stroke-width="2" d="M${f(a!)},${f(y)}H${f(b!)}M${f(a!)},${f(y - 5)}V${f(y + 5)}M${f(b!)},${f(y - 5)}V${f(y + 5)}"/>`);
     }
     parts.push(`${markPath(k.shape, x, y, 4)} class="mark" fill="${k.color}" stroke="#fff" stroke-width="1"><title>${esc(k.title)}</title>${k.shape === 'circle' ? '</circle>' : k.shape === 'square' ? '</rect>' : '</path>'}`);
-    // Labels in the right quarter of the plot go to the left of their mark, clear of the legend.
-    const left = x > m.left + plotW * 0.75;
-    if (k.label) parts.push(`<text class="tick marklabel" x="${f(left ? x - 7 : x + 7)}" y="${f(spec.labelAbove ? y + 4 : y + 12)}"${left ? ' text-anchor="end"' : ''}>${esc(k.label)}</text>`);
+    if (k.label) {
+      // Right of the mark and below it, unless the text would run past the plot (into the legend):
+      // then left of it and above. On a rising curve (a distribution) both places are clear of it:
+      // below-right the curve is higher, above-left it is lower. Histograms' labels sit level with their marks.
+      const left = x + 7 + textWidth(k.label, 10) > m.left + plotW + 4;
+      const ly = spec.labelAbove ? y + 4 : left ? y - 7 : y + 13;
+      parts.push(`<text class="tick marklabel" x="${f(left ? x - 7 : x + 7)}" y="${f(ly)}"${left ? ' text-anchor="end"' : ''}>${esc(k.label)}</text>`);
+    }
   }
   let row = 0;
   const lx = width - m.right + 16;

@@ -1,6 +1,7 @@
 /** Latency and throughput against load, for exports with several load levels (concurrency or request rate). */
 import type { Analysis, FileExperiment } from './analysis.js';
 import { againstFigure, at, figureHtml, levelAxis, rateFigure, type StatLine } from './charts.js';
+import { goodputByLoadFigure } from './html-goodput.js';
 import { BRIGHT, esc } from './svg.js';
 
 const MODE_WORDS: Record<string, { axis: string; title: string }> = {
@@ -48,9 +49,11 @@ export function loadSection(a: Analysis): string {
     const requests = rateFigure(`requests-vs-${mode}`, `Completed requests per second against ${words.title}`, x, 'requests/s', [
       stat('requests/s', BRIGHT.cyan, (e) => e.metrics.request_throughput.value),
     ]);
+    const withGoodput = sorted.flatMap((e) => (e.goodput === null ? [] : [{ value: e.value!, goodput: e.goodput }]));
+    const goodput = withGoodput.length === 0 ? null : goodputByLoadFigure(`goodput-vs-${mode}`, `Goodput against ${words.title}`, x, withGoodput);
     out.push(`<h2>Latency and throughput against ${esc(words.title)}</h2>`);
     out.push(`<p class="note">${levels.length} levels; each point is one experiment's exact statistic.</p>`);
-    const figs = [ttft, hasGaps ? t2t : null, responses, requests].filter((f) => f !== null);
+    const figs = [ttft, hasGaps ? t2t : null, responses, requests, goodput].filter((f) => f !== null);
     out.push(`<div class="grid2">${figs.map(figureHtml).join('')}</div>`);
     if (!hasGaps) out.push(`<p class="leftout">Token-to-token against ${esc(words.title)} left out: no request had two or more responses.</p>`);
   }

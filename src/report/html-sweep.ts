@@ -2,6 +2,7 @@
 import { type GroupFigures, spreadIndexes } from '../metrics/figures.js';
 import type { SweepPoint, SweepSummary } from '../sweep/sweep.js';
 import { againstFigure, at, cdfFigure, type DistributionCurve, figureHtml, histogramFigure } from './charts.js';
+import { goodputByLengthFigure, goodputText } from './html-goodput.js';
 import { table } from './html-page.js';
 import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
 import { type Axis, BRIGHT, esc, niceTicks, orderedColors } from './svg.js';
@@ -58,6 +59,8 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
   const hasGaps = pts.some((p) => p.metrics.token_to_token_latency.count > 0);
   if (pts.length === 1) {
     out.push(`<p class="leftout">Latency against prompt length left out: one length (${pts[0]!.length} ${esc(u)}); its distributions follow.</p>`);
+    const g = pts[0]!.goodput;
+    if (g !== null) out.push(`<p class="meta">Goodput at ${pts[0]!.length} ${esc(u)}: ${esc(goodputText(g))}.</p>`);
     out.push(...oneLength(pts[0]!, figs, u));
     return out.join('\n') + perLengthTable(pts, u);
   }
@@ -109,6 +112,9 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
     fig.notes.push('Band and lines: every gap between consecutive responses, pooled per length (n = gaps). Dots: one request each, its mean gap.');
     out.push(figureHtml(fig));
   }
+
+  const goodput = goodputByLengthFigure(s, x);
+  if (goodput !== null) out.push(figureHtml(goodput));
 
   if (figs === null) out.push(`<p class="leftout">Distributions by length left out: the analysis was made without figures.</p>`);
   else {

@@ -10,6 +10,7 @@ import { DISTRIBUTION_METRICS, metricSpec } from '../metrics/catalogue.js';
 import { type Distribution, percentileKey } from '../metrics/distribution.js';
 import { type ExperimentFigures, MAX_CURVES } from '../metrics/figures.js';
 import { type Figure, figureHtml, histogramFigure, cdfFigure, type DistributionCurve } from './charts.js';
+import { goodputText } from './html-goodput.js';
 import { loadSection } from './html-load.js';
 import { PAGE_STYLE, page, table } from './html-page.js';
 import { sweepSection } from './html-sweep.js';
@@ -59,12 +60,14 @@ function experimentBlock(e: FileExperiment, a: Analysis): string {
   const failed = e.requests.failed > 0 ? `<strong class="bad">failed ${e.requests.failed}</strong>` : 'failed 0';
   return `<h3>${esc(experimentName(e, a))}</h3>
 <p class="meta">requests ${e.requests.total} · completed ${e.requests.completed} · ${failed} · responses ${e.responses.total} (${e.responses.empty_dropped} empty dropped) · ${rate(m.request_throughput.value)} requests/s · ${rate(m.output_response_throughput.value)} responses/s</p>
+${e.goodput === null ? '' : `<p class="meta">${esc(goodputText(e.goodput))}</p>`}
 ${distributionTable(rows, a.options.percentiles)}`;
 }
 
 /** The headline: one row per experiment, the numbers people look for first. */
 function headline(a: Analysis): string {
-  const head = ['experiment', 'requests', 'failed', 'TTFT p50', 'TTFT p99', 't2t p50', 't2t p99', 'requests/s', 'responses/s'];
+  const slo = a.experiments.find((e) => e.goodput !== null)?.goodput?.slo ?? null;
+  const head = ['experiment', 'requests', 'failed', 'TTFT p50', 'TTFT p99', 't2t p50', 't2t p99', 'requests/s', 'responses/s', ...(slo === null ? [] : ['goodput', 'goodput req/s'])];
   const q = (d: Distribution, p: number): string => msCell(d.percentiles[percentileKey(p)] ?? null);
   const rows = a.experiments.slice(0, MAX_SECTIONS * 4).map((e) => {
     const m = e.metrics;
@@ -78,9 +81,11 @@ function headline(a: Analysis): string {
       q(m.token_to_token_latency, 99),
       m.request_throughput.value === null ? '–' : m.request_throughput.value.toFixed(2),
       m.output_response_throughput.value === null ? '–' : m.output_response_throughput.value.toFixed(2),
+      ...(slo === null ? [] : [e.goodput?.fraction == null ? '–' : `${(100 * e.goodput.fraction).toFixed(1)}%`, e.goodput?.requests_per_second == null ? '–' : e.goodput.requests_per_second.toFixed(2)]),
     ];
   });
-  return `${table(head, rows)}<p class="note">Times in ms; t2t = token-to-token latency (every gap between consecutive responses, pooled).</p>`;
+  const sloNote = slo === null ? '' : ` Goodput: requests meeting the SLO ${slo} (completed, every bound held), as a share of all requests and per second.`;
+  return `${table(head, rows)}<p class="note">Times in ms; t2t = token-to-token latency (every gap between consecutive responses, pooled).${esc(sloNote)}</p>`;
 }
 
 const leftOut = (what: string, why: string): string => `<p class="leftout">${esc(what)} left out: ${esc(why)}</p>`;

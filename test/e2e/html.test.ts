@@ -1,7 +1,7 @@
 /**
  * The HTML reports in a real browser: Debian's chromium driven by playwright-core, at 1280 px, over
- * a fixture set (one outlier, a tiny spread, one length, prefill only, several load levels, twelve
- * lengths, a comparison). Each page is screenshotted to test-output/ for a person to look at.
+ * a fixture set (one outlier, a tiny spread, one length, prefill only, several load levels, goodput with --slo,
+ * twelve lengths, a comparison). Each page is screenshotted to test-output/ for a person to look at.
  * Skips, saying why, where no chromium is installed (.ci/run installs it, so CI runs this).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -171,12 +171,31 @@ describe('HTML report in chromium at 1280 px', () => {
       const file = join(dir, 'loads.json');
       await writeSyntheticExport(file, { ...base, experiments: [1, 2, 4, 8, 16, 32].map((value) => ({ mode: 'concurrency' as const, value, requests: 50 })) });
       const html = join(dir, 'loads.html');
-      expect((await spawnCli(['analyze', file, '--html', html])).code).toBe(0);
+      expect((await spawnCli(['analyze', file, '--slo', 'time_to_first_token<=31ms', '--html', html])).code).toBe(0);
       const p = await open(html, 'html-load-levels');
       expectSound(p, html);
-      expect(Object.keys(p.marks)).toEqual(expect.arrayContaining(['ttft-vs-concurrency', 't2t-vs-concurrency', 'responses-vs-concurrency', 'requests-vs-concurrency']));
+      expect(Object.keys(p.marks)).toEqual(expect.arrayContaining(['ttft-vs-concurrency', 't2t-vs-concurrency', 'responses-vs-concurrency', 'requests-vs-concurrency', 'goodput-vs-concurrency']));
+      expect(p.marks['goodput-vs-concurrency']).toBe(6);
+      expect(p.text).toMatch(/goodput req\/s/);
+      expect(p.text).toMatch(/of 50 requests \(\d+\.\d%\) met the SLO time_to_first_token<=31ms/);
       expect(p.marks['ttft-vs-concurrency']).toBe(6 * 3);
       expect(p.strokes['ttft-cdf']).toHaveLength(6);
+    });
+  });
+
+  it('goodput against prompt length (--slo): the fraction per length, the target, the capacity with its interval', async () => {
+    await withTempDir(async (dir) => {
+      const lengths = [128, 256, 512, 1024, 1536, 2048, 3072, 4096];
+      const glob = await sweepFiles(dir, lengths, { experiments: [{ mode: 'concurrency', value: 1, requests: 60 }], ttftPerWord2Ns: 5, jitterNs: 40e6 });
+      const html = join(dir, 'goodput.html');
+      expect((await spawnCli(['analyze', '--sweep', glob, '--slo', 'time_to_first_token<=253ms', '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-goodput');
+      expectSound(p, html);
+      // One mark per length and the capacity's diamond on the target line.
+      expect(p.marks['goodput-vs-length']).toBe(lengths.length + 1);
+      expect(p.strokes['goodput-vs-length']).toHaveLength(2);
+      expect(p.text).toMatch(/Capacity: the largest length whose fraction reaches 0\.9: [\d,]+ words; 95% bootstrap interval/);
+      expect(p.text).toContain('SLO: time_to_first_token<=253ms');
     });
   });
 

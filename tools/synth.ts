@@ -30,6 +30,10 @@ export interface SynthOptions {
   ttftPerWord2Ns?: number;
   /** Gap between responses = gapNs (+ jitter). */
   gapNs: number;
+  /** Adds gapPerWordNs · words to every gap (decoding slows with the prompt's length). */
+  gapPerWordNs?: number;
+  /** Adds gapPerResponseNs · k to the gap before response k (decoding slows as the output grows). */
+  gapPerResponseNs?: number;
   /** Uniform jitter in [0, jitterNs) added to every TTFT and gap. */
   jitterNs: number;
   /** Centre the jitter on zero ([−jitterNs/2, jitterNs/2)), so means follow the law exactly. */
@@ -172,7 +176,7 @@ export async function writeSyntheticExport(file: string, o: SynthOptions): Promi
         const jitter = (): number => (o.centeredJitter ? r() - 0.5 : r()) * o.jitterNs;
         t.advance(Math.round(o.ttftBaseNs + o.ttftPerWordNs * words + (o.ttftPerWord2Ns ?? 0) * words * words + jitter()));
         for (let k = 0; k < o.responses; k++) {
-          if (k > 0) t.advance(Math.round(o.gapNs + jitter()) + (o.stall?.request === q && o.stall.response === k ? o.stall.ns : 0));
+          if (k > 0) t.advance(Math.round(o.gapNs + (o.gapPerWordNs ?? 0) * words + (o.gapPerResponseNs ?? 0) * k + jitter()) + (o.stall?.request === q && o.stall.response === k ? o.stall.ns : 0));
           stamps.push(t.text());
           outputs.push(output(o.flavor, WORDS[(q + k) % WORDS.length]! + ' '));
         }

@@ -310,6 +310,11 @@ export class ExperimentAccumulator {
     return { time_to_first_token: s.time_to_first_token, token_to_token_latency: s.token_to_token_latency, inter_token_latency: s.inter_token_latency, request_latency: s.request_latency };
   }
 
+  /** The gaps by output position under the decided hypothesis, as summary() gives them (for a report's figures). */
+  positionStats(): PositionStat[] {
+    return this.emptyFinals()?.recognised === true ? this.positions.summary() : joinedPositions(this.positions, this.finalPositions).summary();
+  }
+
   summary(info: ExperimentInfo): ExperimentSummary {
     const decision = this.emptyFinals();
     const drop = decision?.recognised === true;
@@ -346,7 +351,7 @@ export class ExperimentAccumulator {
       empty_finals: decision,
       metrics: this.metrics(drop, perSecond, c.used - dropped),
       goodput: this.options.slo === undefined ? null : goodput(this.options.slo, drop ? c.sloMetWithoutFinal : c.sloMet, c.total, duration),
-      inter_token_latency_by_position: drop ? this.positions.summary() : joinedPositions(this.positions, this.finalPositions).summary(),
+      inter_token_latency_by_position: this.positionStats(),
     };
   }
 

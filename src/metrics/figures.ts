@@ -5,6 +5,7 @@
  * logarithmic, or linear with the few values beyond it named). Computed only when a report draws
  * (`--html`); the numbers in tables still come from metrics/distribution.ts.
  */
+import type { PositionStat } from './positions.js';
 import type { ExactSample } from './samples.js';
 
 /** Up to this many values every value is a vertex (the curve is the exact step function). */
@@ -74,10 +75,17 @@ export const FIGURE_METRICS: readonly FigureMetric[] = ['time_to_first_token', '
 
 export type ExperimentFigures = Record<FigureMetric, Curve | null>;
 
+/** One group's samples as groupFigures takes them; its gaps by position computed only when drawn. */
+export interface FigureGroup {
+  key: number;
+  samples: FigureSamples;
+  positions?: () => PositionStat[];
+}
+
 /** Figures of groups (prompt lengths of a sweep, experiments of a comparison side). */
 export interface GroupFigures {
-  /** Curves of at most MAX_CURVES groups, spread evenly over the keys. */
-  curves: { key: number; figures: ExperimentFigures }[];
+  /** Curves of at most MAX_CURVES groups, spread evenly over the keys; with their gaps by output position when the group gave them. */
+  curves: { key: number; figures: ExperimentFigures; positions?: PositionStat[] }[];
   /** Groups in all; more than `curves.length` when some were left out of the curves. */
   groups: number;
   /** Per-request values, thinned to MAX_POINTS per metric: [key, value], and how many requests they stand for. */
@@ -200,8 +208,11 @@ export function spreadIndexes(n: number, count: number): number[] {
 }
 
 /** Figures of groups in ascending key order. */
-export function groupFigures(groups: readonly { key: number; samples: FigureSamples }[]): GroupFigures {
-  const curves = spreadIndexes(groups.length, MAX_CURVES).map((i) => ({ key: groups[i]!.key, figures: experimentFigures(groups[i]!.samples) }));
+export function groupFigures(groups: readonly FigureGroup[]): GroupFigures {
+  const curves = spreadIndexes(groups.length, MAX_CURVES).map((i) => {
+    const g = groups[i]!;
+    return { key: g.key, figures: experimentFigures(g.samples), ...(g.positions ? { positions: g.positions() } : {}) };
+  });
   const pointsOf = (metric: 'time_to_first_token' | 'inter_token_latency'): { points: [number, number][]; requests: number } => {
     const total = groups.reduce((a, g) => a + g.samples[metric].count, 0);
     const points: [number, number][] = [];

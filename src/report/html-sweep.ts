@@ -4,6 +4,7 @@ import type { SweepPoint, SweepSummary } from '../sweep/sweep.js';
 import { againstFigure, at, cdfFigure, type DistributionCurve, figureHtml, histogramFigure } from './charts.js';
 import { goodputByLengthFigure, goodputText } from './html-goodput.js';
 import { table } from './html-page.js';
+import { positionsSection } from './html-positions.js';
 import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
 import { type Axis, BRIGHT, esc, niceTicks, orderedColors } from './svg.js';
 
@@ -133,6 +134,8 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
     if (hasGaps) {
       const t2t = cdfFigure('t2t-cdf-by-length', `Token-to-token latency by prompt length: cumulative distribution${some}`, 'token-to-token latency', 'gap', pick('token_to_token_latency'));
       if (t2t !== null) out.push(figureHtml(t2t));
+      const series = curves.flatMap((c, i) => (c.positions ? [{ name: `${c.key} ${u}`, color: colors[i]!, stats: c.positions }] : []));
+      if (series.length > 0) out.push(`<h3>Inter-token latency by output position</h3>`, positionsSection(series, 'prompt length', 'length'));
     }
   }
 
@@ -165,6 +168,8 @@ function oneLength(p: SweepPoint, figs: GroupFigures | null, u: string): string[
     gaps && histogramFigure('t2t-hist-length', `Token-to-token latency at ${name}`, 'token-to-token latency', 'gap', gaps),
   ].filter((h) => h !== null);
   if (hists.length > 0) out.push(`<div class="grid2">${hists.map(figureHtml).join('')}</div>`);
+  const positions = figs?.curves[0]?.positions;
+  if (gaps && positions) out.push(positionsSection([{ name, color, stats: positions }], 'prompt length', 'length'));
   if (!gaps) out.push(`<p class="leftout">Token-to-token charts left out: no request had two or more responses.</p>`);
   return out;
 }

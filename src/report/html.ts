@@ -12,6 +12,7 @@ import { type ExperimentFigures, MAX_CURVES } from '../metrics/figures.js';
 import { type Figure, figureHtml, histogramFigure, cdfFigure, type DistributionCurve } from './charts.js';
 import { goodputText } from './html-goodput.js';
 import { loadSection } from './html-load.js';
+import { positionsSection } from './html-positions.js';
 import { PAGE_STYLE, page, table } from './html-page.js';
 import { sweepSection } from './html-sweep.js';
 import { esc, orderedColors } from './svg.js';
@@ -128,6 +129,14 @@ function distributionCharts(a: Analysis, figs: readonly ExperimentFigures[]): st
   return out.join('\n');
 }
 
+function experimentPositions(a: Analysis): string {
+  const shown = a.experiments.slice(0, MAX_CURVES);
+  const colors = orderedColors(shown.length);
+  const series = shown.map((e, i) => ({ name: a.experiments.length > 1 ? experimentName(e, a) : '', color: colors[i]!, stats: e.inter_token_latency_by_position }));
+  const more = a.experiments.length > MAX_CURVES ? `<p class="note">The first ${MAX_CURVES} of ${a.experiments.length} experiments.</p>` : '';
+  return more + positionsSection(series, 'experiment', 'itl');
+}
+
 function inputsTable(a: Analysis, o: HtmlOptions): string {
   const rows = a.inputs.map((i) => [i.file, inputKind(i, o.captures), i.service_kind ?? '–', String(i.experiments), String(i.requests), (i.bytes / 1e6).toFixed(1)]);
   return table(['file', 'what it is', 'service', 'experiments', 'requests', 'MB'], rows, [0, 1], [0]);
@@ -152,6 +161,8 @@ export function renderHtml(a: Analysis, o: HtmlOptions = {}): string {
     sections.push(loadSection(a));
     if (a.figures) sections.push(`<h2>Distributions</h2>`, distributionCharts(a, a.figures.experiments));
     else sections.push(leftOut('Distribution charts', 'the analysis was made without figures (analyzeFiles(…, { figures: true }) draws them)'));
+    // A sweep draws these per prompt length instead (its experiments are its files).
+    if (!a.sweep) sections.push(`<h2>Inter-token latency by output position</h2>`, experimentPositions(a));
     sections.push(`<h2>Statistics per experiment</h2>`);
     for (const e of a.experiments.slice(0, MAX_SECTIONS)) sections.push(experimentBlock(e, a));
     if (a.experiments.length > MAX_SECTIONS) sections.push(`<p class="note">${a.experiments.length - MAX_SECTIONS} more experiments: see --format json or csv.</p>`);

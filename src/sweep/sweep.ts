@@ -4,7 +4,7 @@
  */
 import { SWEEP_METRICS, type SweepMetric } from '../metrics/catalogue.js';
 import type { Distribution } from '../metrics/distribution.js';
-import type { FigureSamples } from '../metrics/figures.js';
+import type { FigureGroup } from '../metrics/figures.js';
 import { type AccumulatorState, ExperimentAccumulator, type MetricOptions, type RequestCounts, type ResponseCounts } from '../metrics/experiment.js';
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
 import { linearFit, outliers, quadraticFit, quadraticMatters, weightedLinearFit } from './fit.js';
@@ -97,8 +97,8 @@ export class SweepSink implements RecordSink {
   }
 
   /** Each length's samples in ascending length, for a report that draws (metrics/figures.ts). */
-  figureGroups(): { key: number; samples: FigureSamples }[] {
-    return [...this.groups.entries()].sort(([a], [b]) => a - b).map(([key, acc]) => ({ key, samples: acc.figureSamples() }));
+  figureGroups(): FigureGroup[] {
+    return [...this.groups.entries()].sort(([a], [b]) => a - b).map(([key, acc]) => ({ key, samples: acc.figureSamples(), positions: () => acc.positionStats() }));
   }
 
   /**

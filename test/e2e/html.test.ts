@@ -123,6 +123,9 @@ describe('HTML report in chromium at 1280 px', () => {
       expect(p.text).toMatch(/1 gap beyond the axis: 6\d\d ms/);
       expect(Object.keys(p.marks)).toEqual(expect.arrayContaining(['ttft-cdf', 't2t-cdf', 'latency-cdf', 'ttft-hist-0', 't2t-hist-0']));
       expect(p.text).toContain('perf_analyzer 2.41.0 export');
+      // The stall is the gap before response 30: the mean at position 30 stands out (600 ms / 400 requests more).
+      expect(p.vertices['itl-positions']).toBe(59);
+      expect(p.text).toMatch(/Mean gap 11\.\d ms at position 1 \(400 requests\), 11\.\d ms at position 59 \(400 requests\)/);
     });
   });
 
@@ -146,7 +149,7 @@ describe('HTML report in chromium at 1280 px', () => {
       expect((await spawnCli(['analyze', '--sweep', glob, '--html', html])).code).toBe(0);
       const p = await open(html, 'html-one-length');
       expectSound(p, html);
-      expect(Object.keys(p.marks).sort()).toEqual(['t2t-cdf-by-length', 't2t-hist-length', 'ttft-cdf-by-length', 'ttft-hist-length']);
+      expect(Object.keys(p.marks).sort()).toEqual(['length-positions', 't2t-cdf-by-length', 't2t-hist-length', 'ttft-cdf-by-length', 'ttft-hist-length']);
       expect(p.text).toContain('Latency against prompt length left out: one length (512 words)');
       expect(p.vertices['ttft-cdf-by-length']).toBeGreaterThanOrEqual(100);
     });
@@ -180,6 +183,8 @@ describe('HTML report in chromium at 1280 px', () => {
       expect(p.text).toMatch(/of 50 requests \(\d+\.\d%\) met the SLO time_to_first_token<=31ms/);
       expect(p.marks['ttft-vs-concurrency']).toBe(6 * 3);
       expect(p.strokes['ttft-cdf']).toHaveLength(6);
+      expect(p.strokes['itl-positions-mean']).toHaveLength(6);
+      expect(Object.keys(p.marks).filter((id) => /^itl-positions-\d+$/.test(id))).toHaveLength(4);
     });
   });
 
@@ -199,9 +204,10 @@ describe('HTML report in chromium at 1280 px', () => {
     });
   });
 
-  it('twelve lengths: twelve distinct colours, n per length, per-request dots', async () => {
+  it('twelve lengths: twelve distinct colours, n per length, per-request dots, gaps by output position', async () => {
     await withTempDir(async (dir) => {
-      const glob = await sweepFiles(dir, Array.from({ length: 12 }, (_, i) => 128 * (i + 1)), { ttftPerWord2Ns: 5 });
+      // Decoding slows with the prompt's length and with the output's: 2 µs a word, 0.1 ms a position.
+      const glob = await sweepFiles(dir, Array.from({ length: 12 }, (_, i) => 128 * (i + 1)), { ttftPerWord2Ns: 5, gapPerWordNs: 2000, gapPerResponseNs: 100e3 });
       const html = join(dir, 'twelve.html');
       expect((await spawnCli(['analyze', '--sweep', glob, '--html', html])).code).toBe(0);
       const p = await open(html, 'html-twelve-lengths');
@@ -217,6 +223,10 @@ describe('HTML report in chromium at 1280 px', () => {
         return n;
       })();
       expect(dots).toBe(480);
+      expect(new Set(p.strokes['length-positions-mean']).size).toBe(12);
+      expect(p.marks['length-positions-mean']).toBe(12);
+      expect(Object.keys(p.marks).filter((id) => /^length-positions-\d+$/.test(id)).sort()).toEqual(['length-positions-0', 'length-positions-11', 'length-positions-4', 'length-positions-7']);
+      expect(p.text).toContain('Mean, p50 and p99 for 4 of 12 prompt lengths');
     });
   });
 

@@ -4,6 +4,7 @@
  */
 import type { ExperimentInfo, RecordSink, RequestRecord } from '../records/record.js';
 import { experimentFigures, type ExperimentFigures } from './figures.js';
+import type { Timeline } from './timeline.js';
 import { type AccumulatorState, ExperimentAccumulator, type ExperimentSummary, type MetricOptions } from './experiment.js';
 
 export interface ExperimentSetState {
@@ -57,6 +58,14 @@ export class ExperimentSet implements RecordSink {
       .filter(([, e]) => e.info !== null)
       .sort(([a], [b]) => a - b)
       .map(([, e]) => experimentFigures(e.acc.figureSamples()));
+  }
+
+  /** Requests over time of the same experiments as summaries(), in the same order (null where not kept). */
+  timelines(): (Timeline | null)[] {
+    return [...this.entries.entries()]
+      .filter(([, e]) => e.info !== null)
+      .sort(([a], [b]) => a - b)
+      .map(([, e]) => e.acc.timelinePoints());
   }
 
   /** Bytes held by every accumulator's arrays. */

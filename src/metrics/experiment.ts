@@ -8,6 +8,7 @@ import { type Distribution, summarize } from './distribution.js';
 import type { FigureSamples } from './figures.js';
 import { ExactSample, type SampleState } from './samples.js';
 import { PositionGaps, type PositionStat } from './positions.js';
+import { RequestTimeline, type Timeline, type TimelineState } from './timeline.js';
 import { type Goodput, goodput, meetsSlo, type RequestValues, type Slo } from './slo.js';
 import { decideEmptyFinals, type EmptyFinalDecision, isFailedStatus, type ResponsePolicy, UsedResponses } from './used-responses.js';
 
@@ -17,6 +18,8 @@ export interface MetricOptions extends ResponsePolicy {
   stageValues?: number;
   /** Bounds for goodput (metrics/slo.ts), when the user gave --slo. */
   slo?: Slo;
+  /** Keep requests over time for a report's chart (metrics/timeline.ts). @default false */
+  timeline?: boolean;
 }
 
 export interface Rate {
@@ -115,6 +118,8 @@ export interface AccumulatorState {
   /** Gaps by position; the candidate finals' gaps by position apart (one hypothesis each). */
   positions: SampleState[];
   finalPositions: SampleState[];
+  /** Requests over time, when kept (MetricOptions.timeline). */
+  timeline?: TimelineState;
 }
 
 /** The buffers under accumulator states, to transfer them to another thread rather than copy them. */
@@ -140,6 +145,7 @@ export class ExperimentAccumulator {
   private readonly positions = new PositionGaps();
   /** Candidate finals' gaps by position, joined to `positions` when they are real tokens. */
   private readonly finalPositions = new PositionGaps();
+  private readonly timeline: RequestTimeline | null;
   private readonly failedByStatus: Partial<Record<RequestStatus, number>> = {};
   /**
    * The per-request values of the last completed request added, with and without its candidate
@@ -153,7 +159,9 @@ export class ExperimentAccumulator {
   private lastResponseWithoutFinal = -Infinity;
   private readonly used = new UsedResponses();
 
-  constructor(private readonly options: MetricOptions) {}
+  constructor(private readonly options: MetricOptions) {
+    this.timeline = options.timeline === true ? new RequestTimeline() : null;
+  }
 
   private sample(name: SampleName): ExactSample {
     return (this.samples[name] ??= new ExactSample(!FLOAT_SAMPLES.has(name), this.options.stageValues));
@@ -223,6 +231,7 @@ export class ExperimentAccumulator {
     }
     const m = candidate ? n - 1 : n;
     const endWithout = candidate ? ns[timed - 2]! : end;
+    this.timeline?.add(r.sendNs, ttft, end - r.sendNs, endWithout - r.sendNs);
     if (endWithout > this.lastResponseWithoutFinal) this.lastResponseWithoutFinal = endWithout;
     this.perRequest(r, first, untimed === 0 && m >= 2 ? ns[1]! : NaN, candidate ? endWithout : prev, endWithout, m, '_without_final');
     return ttft;
@@ -270,6 +279,7 @@ export class ExperimentAccumulator {
       samples,
       positions: this.positions.snapshot(),
       finalPositions: this.finalPositions.snapshot(),
+      ...(this.timeline ? { timeline: this.timeline.snapshot() } : {}),
     };
   }
 
@@ -285,6 +295,7 @@ export class ExperimentAccumulator {
     this.lastResponseWithoutFinal = Math.max(this.lastResponseWithoutFinal, state.lastResponseWithoutFinal + timeShift);
     this.positions.merge(state.positions);
     this.finalPositions.merge(state.finalPositions);
+    if (state.timeline) this.timeline?.merge(state.timeline, timeShift);
     for (const name of SAMPLE_NAMES) {
       const s = state.samples[name];
       if (s !== undefined) this.sample(name).merge(s);
@@ -308,6 +319,11 @@ export class ExperimentAccumulator {
   figureSamples(): FigureSamples {
     const s = this.decided(this.emptyFinals()?.recognised === true);
     return { time_to_first_token: s.time_to_first_token, token_to_token_latency: s.token_to_token_latency, inter_token_latency: s.inter_token_latency, request_latency: s.request_latency };
+  }
+
+  /** Requests over time under the decided hypothesis, or null when not kept (MetricOptions.timeline). */
+  timelinePoints(): Timeline | null {
+    return this.timeline?.points(this.emptyFinals()?.recognised === true) ?? null;
   }
 
   /** The gaps by output position under the decided hypothesis, as summary() gives them (for a report's figures). */

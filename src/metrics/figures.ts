@@ -7,6 +7,7 @@
  */
 import type { PositionStat } from './positions.js';
 import type { ExactSample } from './samples.js';
+import type { Timeline } from './timeline.js';
 
 /** Up to this many values every value is a vertex (the curve is the exact step function). */
 export const EVERY_VALUE_UP_TO = 600;
@@ -97,6 +98,8 @@ export interface GroupFigures {
 export interface AnalysisFigures {
   /** One per analysis.experiments entry, in the same order. */
   experiments: ExperimentFigures[];
+  /** Requests over time, one per analysis.experiments entry (null where not kept); absent in a sweep. */
+  timelines?: (Timeline | null)[];
   sweep: GroupFigures | null;
 }
 

@@ -12,6 +12,7 @@ import { readSplit, SPLIT_MIN_BYTES } from './split.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js';
 import type { ExperimentFigures } from '../metrics/figures.js';
+import type { Timeline } from '../metrics/timeline.js';
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type FileExperiment, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
 import { detectFormat } from '../formats/detect.js';
@@ -38,6 +39,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
   const experiments: FileExperiment[] = [];
   const warnings: string[] = [];
   const figures: ExperimentFigures[] = [];
+  const timelines: (Timeline | null)[] = [];
   const wanted = (index: number): boolean => options.experiment === 'all' || options.experiment === index;
   for (const file of files) {
     const { set, result, sidecar } = await readOne(file, options, wanted);
@@ -56,7 +58,10 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
       experiments.push({ file, ...e });
       warnings.push(...experimentWarnings(file, e, options));
     }
-    if (options.figures) figures.push(...set.figures());
+    if (options.figures) {
+      figures.push(...set.figures());
+      timelines.push(...set.timelines());
+    }
     if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file, options));
     for (const note of result.source.notes ?? []) warnings.push(`${file}: ${note}`);
     const phase = phaseWarning(file, result, options.phase);
@@ -74,8 +79,13 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     inputs,
     experiments,
     warnings,
-    ...(options.figures ? { figures: { experiments: figures, sweep: null } } : {}),
+    ...(options.figures ? { figures: { experiments: figures, sweep: null, timelines } } : {}),
   };
+}
+
+/** The metric options of an analysis: requests over time are kept when a report draws. */
+function metricOptions(options: AnalyzeOptions): AnalyzeOptions {
+  return options.figures ? { ...options, timeline: true } : options;
 }
 
 /** One file: on two threads when it is large and plain, else in this one. */
@@ -86,10 +96,10 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   const sidecar = await readSidecar(file);
   const format = await detectFormat(file);
   if (format === 'perf_analyzer' && sidecar === null && (options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
-    const split = await readSplit(file, info.size, options, wanted, CHUNK_BYTES, progress, true);
+    const split = await readSplit(file, info.size, metricOptions(options), wanted, CHUNK_BYTES, progress, true);
     if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false }, sidecar };
   }
-  const set = new ExperimentSet(options, wanted);
+  const set = new ExperimentSet(metricOptions(options), wanted);
   const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, acceptTruncated: true, ...(progress ? { onProgress: progress } : {}), ...(options.phase === undefined ? {} : { phase: options.phase }) }, format);
   return { set, result, sidecar };
 }

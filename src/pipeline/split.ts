@@ -81,6 +81,7 @@ export async function readSplit(
       keepEmptyResponses: metrics.keepEmptyResponses,
       percentiles: [...metrics.percentiles],
       ...(metrics.stageValues === undefined ? {} : { stageValues: metrics.stageValues }),
+      ...(metrics.timeline ? { timeline: true } : {}),
     },
   };
   const tail = worker.run(job, (read) => {

@@ -13,6 +13,7 @@ import { type Figure, figureHtml, histogramFigure, cdfFigure, type DistributionC
 import { goodputText } from './html-goodput.js';
 import { loadSection } from './html-load.js';
 import { positionsSection } from './html-positions.js';
+import { timelineSection } from './html-timeline.js';
 import { PAGE_STYLE, page, table } from './html-page.js';
 import { sweepSection } from './html-sweep.js';
 import { esc, orderedColors } from './svg.js';
@@ -162,7 +163,7 @@ export function renderHtml(a: Analysis, o: HtmlOptions = {}): string {
     if (a.figures) sections.push(`<h2>Distributions</h2>`, distributionCharts(a, a.figures.experiments));
     else sections.push(leftOut('Distribution charts', 'the analysis was made without figures (analyzeFiles(…, { figures: true }) draws them)'));
     // A sweep draws these per prompt length instead (its experiments are its files).
-    if (!a.sweep) sections.push(`<h2>Inter-token latency by output position</h2>`, experimentPositions(a));
+    if (!a.sweep) sections.push(`<h2>Inter-token latency by output position</h2>`, experimentPositions(a), timelineSection(a));
     sections.push(`<h2>Statistics per experiment</h2>`);
     for (const e of a.experiments.slice(0, MAX_SECTIONS)) sections.push(experimentBlock(e, a));
     if (a.experiments.length > MAX_SECTIONS) sections.push(`<p class="note">${a.experiments.length - MAX_SECTIONS} more experiments: see --format json or csv.</p>`);

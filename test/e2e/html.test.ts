@@ -125,6 +125,10 @@ describe('HTML report in chromium at 1280 px', () => {
       expect(p.text).toContain('perf_analyzer 2.41.0 export');
       // The stall is the gap before response 30: the mean at position 30 stands out (600 ms / 400 requests more).
       expect(p.vertices['itl-positions']).toBe(59);
+      // Over the run: the stalled request is the largest latency, marked and named at its send time.
+      expect(p.marks['latency-over-time-0']).toBe(1);
+      expect(p.text).toMatch(/largest 1,2\d\d ms at \d+(\.\d)? s/);
+      expect(p.text).toContain('Every completed request (400).');
       expect(p.text).toMatch(/Mean gap 11\.\d ms at position 1 \(400 requests\), 11\.\d ms at position 59 \(400 requests\)/);
     });
   });
@@ -184,6 +188,7 @@ describe('HTML report in chromium at 1280 px', () => {
       expect(p.marks['ttft-vs-concurrency']).toBe(6 * 3);
       expect(p.strokes['ttft-cdf']).toHaveLength(6);
       expect(p.strokes['itl-positions-mean']).toHaveLength(6);
+      expect(p.marks['ttft-over-time-0']).toBe(6);
       expect(Object.keys(p.marks).filter((id) => /^itl-positions-\d+$/.test(id))).toHaveLength(4);
     });
   });

@@ -22,6 +22,19 @@ import { WorkerClient } from './worker-protocol.js';
 
 /** Files smaller than this are read in one thread: a worker's start-up would cost more than it saves. */
 export const SPLIT_MIN_BYTES = 48 << 20;
+
+/**
+ * Every metric option, by name: the compiler refuses a MetricOptions field missing here, so the
+ * tail's accumulators always count as the head's do (a forgotten --slo once halved goodput).
+ */
+const METRIC_OPTIONS: { [K in keyof Required<MetricOptions>]: true } = { keepEmptyResponses: true, detectEmptyFinals: true, percentiles: true, stageValues: true, slo: true, timeline: true };
+
+/** The metric options alone: `metrics` may be a whole AnalyzeOptions, whose onProgress callback cannot cross to a worker. */
+export function metricOptionsOnly(metrics: MetricOptions): MetricOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(METRIC_OPTIONS) as (keyof MetricOptions)[]) if (metrics[key] !== undefined) out[key] = metrics[key];
+  return out as unknown as MetricOptions;
+}
 const CUT = Buffer.from('},{"timestamp":');
 const SEARCH_BYTES = 16 << 20;
 
@@ -69,21 +82,7 @@ export async function readSplit(
   let tailRead = 0;
   let headRead = 0;
   const worker = new WorkerClient<TailJob, TailDone>(new URL('./split-worker.js', import.meta.url));
-  // Only the metric options cross to the worker: `metrics` may be a whole AnalyzeOptions, whose
-  // onProgress callback cannot be cloned.
-  const job: TailJob = {
-    file,
-    from: cut,
-    size,
-    chunkBytes,
-    acceptTruncated,
-    metrics: {
-      keepEmptyResponses: metrics.keepEmptyResponses,
-      percentiles: [...metrics.percentiles],
-      ...(metrics.stageValues === undefined ? {} : { stageValues: metrics.stageValues }),
-      ...(metrics.timeline ? { timeline: true } : {}),
-    },
-  };
+  const job: TailJob = { file, from: cut, size, chunkBytes, acceptTruncated, metrics: metricOptionsOnly(metrics) };
   const tail = worker.run(job, (read) => {
     tailRead = read;
     onProgress?.(headRead + tailRead, size);

@@ -7,6 +7,7 @@ import { InputError } from '../../src/errors.js';
 import { readExport } from '../../src/export/reader.js';
 import { findCut, readSplit } from '../../src/pipeline/split.js';
 import { ExperimentSet } from '../../src/metrics/experiment-set.js';
+import { parseSlo } from '../../src/metrics/slo.js';
 import type { MetricOptions } from '../../src/metrics/experiment.js';
 import { writeSyntheticExport } from '../../tools/synth.js';
 import { withTempDir } from '../helpers/cli.js';
@@ -64,6 +65,23 @@ describe('split reading', () => {
       const split = await readSplit(file, size, withCallback, all, 1 << 16);
       expect(split).not.toBeNull();
       expect(split!.set.summaries()).toEqual((await sequential(file)).summaries());
+    });
+  });
+
+  test('every metric option reaches the worker: goodput (--slo) and requests over time count the tail too', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'x.json');
+      const size = await generate(file, [400, 400], 7);
+      const options: MetricOptions = { ...metrics, slo: parseSlo('time_to_first_token<=30ms'), detectEmptyFinals: false, timeline: true };
+      const split = await readSplit(file, size, { ...options, onProgress: (): void => undefined } as MetricOptions, all, 1 << 16);
+      expect(split).not.toBeNull();
+      const one = new ExperimentSet(options);
+      await readExport(file, one, { failFast: true });
+      const summaries = split!.set.summaries();
+      expect(summaries).toEqual(one.summaries());
+      expect(summaries.map((e) => e.goodput!.met)).toEqual(one.summaries().map((e) => e.goodput!.met));
+      expect(summaries[1]!.goodput!.met).toBeGreaterThan(0);
+      expect(split!.set.timelines()).toEqual(one.timelines());
     });
   });
 

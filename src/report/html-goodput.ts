@@ -73,6 +73,6 @@ export function goodputByLoadFigure(id: string, title: string, x: Axis, levels: 
   const series: Series[] = [{ name: 'fraction meeting the SLO', color: BRIGHT.blue, style: 'line+points', points: live.map((l) => [l.value, l.goodput.fraction!] as const) }];
   return {
     svg: chart({ id, title, x, y: fractionAxis(null), series, width: 560, height: 300 }),
-    notes: [`SLO: ${live[0]!.goodput.slo}. Goodput in requests/s per level is in the statistics below.`],
+    notes: [`SLO: ${live[0]!.goodput.slo}. Goodput in requests/s per level: the Experiments table above.`],
   };
 }

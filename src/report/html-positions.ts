@@ -112,7 +112,7 @@ export function positionsSection(series: readonly PositionSeries[], what: string
   const means = positionMeansFigure(`${ids}-positions-mean`, `${title}: mean gap by ${what}`, live);
   if (means !== null) out.push(figureHtml(means));
   const panels = spreadIndexes(live.length, MAX_PANELS).flatMap((i) => {
-    const f = positionFigure(`${ids}-positions-${i}`, `${title} · ${live[i]!.name}`, live[i]!, 560);
+    const f = positionFigure(`${ids}-positions-${i}`, `${live[i]!.name}: gap by output position`, live[i]!, 560);
     return f === null ? [] : [f];
   });
   if (live.length > MAX_PANELS) out.push(`<p class="note">Mean, p50 and p99 for ${MAX_PANELS} of ${live.length} ${esc(what)}s (the first, the last and evenly between):</p>`);

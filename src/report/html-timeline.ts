@@ -43,7 +43,7 @@ function argmax(pts: readonly (readonly number[])[], at: number): number {
   return best;
 }
 
-function overTime(id: string, title: string, metric: string, at: 1 | 2, runs: readonly Run[], dots: readonly [number, number, number][][], t0: number): Figure | null {
+function overTime(id: string, title: string, metric: string, at: 1 | 2, runs: readonly Run[], dots: readonly [number, number, number][][], t0: number, width: number): Figure | null {
   const values = dots.flatMap((d) => d.map((p) => p[at]));
   if (values.length === 0) return null;
   const scale = chooseScale([extentOfValues(values)], true);
@@ -65,7 +65,7 @@ function overTime(id: string, title: string, metric: string, at: 1 | 2, runs: re
     marks.push({ x: sec, y: v, shape: 'diamond', color: r.color, title: `${runs.length > 1 ? `${r.name}: ` : ''}${text}`, ...(runs.length === 1 ? { label: text } : {}) });
   });
   if (scale.aboveCount > 0) notes.push(`${plural(scale.aboveCount, 'request')} beyond the axis (marked at its top): ${scale.above.slice(0, 3).map(msText).join(', ')}${scale.aboveCount > 3 ? ', …' : ''}.`);
-  return { svg: chart({ id, title, x, y, series, marks, width: 560, height: 300, markLegend: [{ shape: 'diamond', name: runs.length > 1 ? 'largest per exp' : 'largest' }] }), notes };
+  return { svg: chart({ id, title, x, y, series, marks, width, height: width < 880 ? 300 : 340, markLegend: [{ shape: 'diamond', name: runs.length > 1 ? 'largest per exp' : 'largest' }] }), notes };
 }
 
 export function timelineSection(a: Analysis): string {
@@ -92,15 +92,17 @@ export function timelineSection(a: Analysis): string {
     const t0 = Math.min(...runs.map((r) => r.e.start_offset_ns ?? r.t.points[0]![0]));
     const dots = thinned(runs);
     const where = files.length > 1 ? ` · ${file.split('/').pop()}` : '';
+    // Side by side for one experiment; full width for several, whose legend needs the room.
+    const width = runs.length > 1 ? 880 : 560;
     const figs = [
-      overTime(`ttft-over-time-${f}`, `Time to first token over the run${where}`, 'time to first token', 1, runs, dots, t0),
-      overTime(`latency-over-time-${f}`, `Request latency over the run${where}`, 'request latency', 2, runs, dots, t0),
+      overTime(`ttft-over-time-${f}`, `Time to first token over the run${where}`, 'time to first token', 1, runs, dots, t0, width),
+      overTime(`latency-over-time-${f}`, `Request latency over the run${where}`, 'request latency', 2, runs, dots, t0, width),
     ].filter((x) => x !== null);
     const shown = dots.reduce((n, d) => n + d.length, 0);
     const requests = runs.reduce((n, r) => n + r.t.requests, 0);
     const more = list.length > runs.length ? ` The first ${runs.length} of ${list.length} experiments.` : '';
     const thin = shown < requests ? `${shown.toLocaleString('en-US')} of ${requests.toLocaleString('en-US')} completed requests, evenly spaced in the order read, the largest values always among them.` : `Every completed request (${requests.toLocaleString('en-US')}).`;
-    out.push(`<div class="grid2">${figs.map(figureHtml).join('')}</div><p class="note">${esc(`Each dot one request, placed at its send time. ${thin}${more}`)}</p>`);
+    out.push(`${width < 880 ? '<div class="grid2">' : '<div>'}${figs.map(figureHtml).join('')}</div><p class="note">${esc(`Each dot one request, placed at its send time. ${thin}${more}`)}</p>`);
   });
   if (files.length > MAX_FILES) out.push(`<p class="note">Latency over the run for the first ${MAX_FILES} of ${files.length} inputs.</p>`);
   return out.join('\n');

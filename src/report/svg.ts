@@ -141,6 +141,12 @@ const f = (v: number): string => v.toFixed(1);
 /** About how wide a text is at a font size (px): to keep labels inside the plot and apart. */
 export const textWidth = (text: string, size: number): number => text.length * size * 0.58;
 
+/** A title too long for its chart is set smaller (down to 10 px) rather than cut off at the chart's edge. */
+function titleSize(title: string, room: number): string {
+  const w = textWidth(title, 14) * 1.08;
+  return w <= room ? '' : ` style="font-size:${Math.max(10, Math.floor((14 * room) / w))}px"`;
+}
+
 function markPath(shape: MarkShape, x: number, y: number, r: number): string {
   switch (shape) {
     case 'circle':
@@ -192,7 +198,7 @@ export function chart(spec: ChartSpec): string {
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${esc(spec.id)}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(spec.title)}">`,
     `<title>${esc(spec.title)}</title>`,
     `<defs><clipPath id="${esc(clip)}"><rect x="${m.left}" y="${m.top - 2}" width="${plotW + 2}" height="${plotH + 4}"/></clipPath></defs>`,
-    `<text class="title" x="${m.left}" y="18">${esc(spec.title)}</text>`,
+    `<text class="title" x="${m.left}" y="18"${titleSize(spec.title, width - m.left - 8)}>${esc(spec.title)}</text>`,
   );
 
   parts.push(`<g class="axes">`);

@@ -2,7 +2,7 @@
 import type { Analysis, FileExperiment } from './analysis.js';
 import { againstFigure, at, figureHtml, levelAxis, rateFigure, type StatLine } from './charts.js';
 import { goodputByLoadFigure } from './html-goodput.js';
-import { BRIGHT, esc } from './svg.js';
+import { BRIGHT, esc, niceTicks } from './svg.js';
 
 const MODE_WORDS: Record<string, { axis: string; title: string }> = {
   concurrency: { axis: 'concurrency (requests in flight)', title: 'concurrency' },
@@ -49,11 +49,34 @@ export function loadSection(a: Analysis): string {
     const requests = rateFigure(`requests-vs-${mode}`, `Completed requests per second against ${words.title}`, x, 'requests/s', [
       stat('requests/s', BRIGHT.cyan, (e) => e.metrics.request_throughput.value),
     ]);
+    // Latency against what the server delivered (peers' "TTFT vs throughput"): where more load stops buying throughput.
+    const thr = sorted.map((e) => e.metrics.output_response_throughput.value).filter((v): v is number => v !== null);
+    const thrHi = Math.max(0, ...thr);
+    const thrTicks = niceTicks(0, thrHi * 1.05);
+    const tradeoff =
+      thr.length < 2
+        ? null
+        : againstFigure({
+            id: `ttft-vs-throughput-${mode}`,
+            title: 'Time to first token against output throughput',
+            x: { label: 'output responses/s', kind: 'linear', lo: 0, hi: Math.max(thrHi * 1.05, thrTicks[thrTicks.length - 1]!) },
+            width: 560,
+            yLabel: 'time to first token (ms)',
+            noun: 'time to first token',
+            lines: (['p50', 'p99'] as const).map((name) => ({
+              name,
+              color: name === 'p50' ? BRIGHT.blue : BRIGHT.red,
+              style: 'line+points' as const,
+              points: sorted.flatMap((e) => (e.metrics.output_response_throughput.value === null ? [] : [[e.metrics.output_response_throughput.value, at(e.metrics.time_to_first_token, name === 'p50' ? 50 : 99)] as const])),
+            })),
+            topLabels: sorted.flatMap((e) => (e.metrics.output_response_throughput.value === null ? [] : [{ x: e.metrics.output_response_throughput.value, text: String(e.value) }])),
+          });
+    tradeoff?.notes.push(`One point per ${words.title} level (along the top), joined in level order: where the line turns up, more load buys latency, not throughput.`);
     const withGoodput = sorted.flatMap((e) => (e.goodput === null ? [] : [{ value: e.value!, goodput: e.goodput }]));
     const goodput = withGoodput.length === 0 ? null : goodputByLoadFigure(`goodput-vs-${mode}`, `Goodput against ${words.title}`, x, withGoodput);
     out.push(`<h2>Latency and throughput against ${esc(words.title)}</h2>`);
     out.push(`<p class="note">${levels.length} levels; each point is one experiment's exact statistic.</p>`);
-    const figs = [ttft, hasGaps ? t2t : null, responses, requests, goodput].filter((f) => f !== null);
+    const figs = [ttft, hasGaps ? t2t : null, responses, requests, tradeoff, goodput].filter((f) => f !== null);
     out.push(`<div class="grid2">${figs.map(figureHtml).join('')}</div>`);
     if (!hasGaps) out.push(`<p class="leftout">Token-to-token against ${esc(words.title)} left out: no request had two or more responses.</p>`);
   }

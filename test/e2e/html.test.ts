@@ -183,6 +183,8 @@ describe('HTML report in chromium at 1280 px', () => {
       expectSound(p, html);
       expect(Object.keys(p.marks)).toEqual(expect.arrayContaining(['ttft-vs-concurrency', 't2t-vs-concurrency', 'responses-vs-concurrency', 'requests-vs-concurrency', 'goodput-vs-concurrency']));
       expect(p.marks['goodput-vs-concurrency']).toBe(6);
+      // TTFT p50 and p99 at each level's delivered throughput.
+      expect(p.marks['ttft-vs-throughput-concurrency']).toBe(12);
       expect(p.text).toMatch(/goodput req\/s/);
       expect(p.text).toMatch(/of 50 requests \(\d+\.\d%\) met the SLO time_to_first_token<=31ms/);
       expect(p.marks['ttft-vs-concurrency']).toBe(6 * 3);

@@ -6,7 +6,7 @@ import { CompareSink } from '../compare/sink.js';
 import { configDifferences, type RunFacts } from '../compare/config.js';
 import type { Statistic } from '../compare/bootstrap.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
-import { hasSidecar, joinStatuses, readSidecar, type Sidecar, sidecarLengths } from '../export/sidecar.js';
+import { captureEndNote, hasSidecar, joinStatuses, readSidecar, type Sidecar, sidecarLengths } from '../export/sidecar.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
 import { tokenizerFor } from '../pipeline/sweep-job.js';
@@ -75,10 +75,11 @@ function sidecarConfig(sidecar: Sidecar | null): SidecarConfig | null {
   };
 }
 
-async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, phase: AiperfPhase, sink: CompareSink): Promise<{ files: string[]; configs: (SidecarConfig | null)[] }> {
+async function readSide(label: string, files: string[], sweep: boolean, by: LengthBy | null, tokenizer: string | null, bucket: number | null, phase: AiperfPhase, sink: CompareSink): Promise<{ files: string[]; configs: (SidecarConfig | null)[]; notes: string[] }> {
   if (!sweep && files.length !== 1) throw new UsageError(`${label}: ${files.length} files; without --sweep each side is one export`);
   const counter = by === 'tokens' && tokenizer !== null ? await tokenizerFor(tokenizer) : null;
   const configs: (SidecarConfig | null)[] = [];
+  const notes: string[] = [];
   for (const file of files) {
     const sidecar = await readSidecar(file);
     configs.push(sidecarConfig(sidecar));
@@ -89,9 +90,12 @@ async function readSide(label: string, files: string[], sweep: boolean, by: Leng
       const m = measure(by!, { bucket, meta, ...(counter === null ? {} : { countTokens: (t: string) => counter.count(t) }) });
       sink.groupBy((r) => m.of(r));
     }
-    await readRecords(file, joinStatuses(sidecar, sink), { failFast: true, phase }, format);
+    const joined = joinStatuses(sidecar, sink);
+    await readRecords(file, joined, { failFast: true, phase }, format);
+    const cut = captureEndNote(sidecar, joined.finish());
+    if (cut !== null) notes.push(`${label}: ${file}: ${cut}`);
   }
-  return { files, configs };
+  return { files, configs, notes };
 }
 
 export async function compareCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
@@ -122,8 +126,8 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
   const metricOptions = { keepEmptyResponses: Boolean(raw['keep-empty-responses']), percentiles: [50, 99] };
   const sinkA = new CompareSink(metricOptions, seed);
   const sinkB = new CompareSink(metricOptions, seed + 1);
-  const { files: filesA, configs: configsA } = await readSide('A', a, sweep, by, tokenizer, bucket, phase, sinkA);
-  const { files: filesB, configs: configsB } = await readSide('B', b, sweep, by, tokenizer, bucket, phase, sinkB);
+  const { files: filesA, configs: configsA, notes: notesA } = await readSide('A', a, sweep, by, tokenizer, bucket, phase, sinkA);
+  const { files: filesB, configs: configsB, notes: notesB } = await readSide('B', b, sweep, by, tokenizer, bucket, phase, sinkB);
   const differences = configDifferences(facts(configsA, sinkA, sweep), facts(configsB, sinkB, sweep), !sweep);
   if (differences.length > 0 && !raw['allow-mismatch']) {
     throw new UsageError(`A and B were not run alike: ${differences.join('; ')}`, 'compare runs made the same way, or pass --allow-mismatch to compare them anyway');
@@ -135,7 +139,7 @@ export async function compareCommand(raw: Record<string, unknown>, io: CliIo): P
     seed,
     gate: pct === null ? null : { thresholdPercent: pct, statistic, metrics: gateMetrics },
   });
-  const warnings: string[] = differences.map((d) => `not run alike (--allow-mismatch): ${d}`);
+  const warnings: string[] = [...notesA, ...notesB, ...differences.map((d) => `not run alike (--allow-mismatch): ${d}`)];
   const kind = sweep ? 'prompt length' : 'experiment';
   if (result.groups.length === 0) warnings.push(`no ${kind} is in both A and B: nothing was compared`);
   if (result.onlyA.length > 0) warnings.push(`${kind}s only in A: ${result.onlyA.join(', ')}`);

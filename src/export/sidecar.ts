@@ -12,7 +12,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { InputError, IoError } from '../errors.js';
-import type { RecordSink, RequestStatus } from '../records/record.js';
+import { blankRecord, type RecordSink, type RequestStatus } from '../records/record.js';
 import type { PromptLengths } from '../records/prompt-lengths.js';
 
 export const sidecarPath = (exportPath: string): string => `${exportPath}.palens.jsonl`;
@@ -33,7 +33,7 @@ export function hasSidecar(exportPath: string): boolean {
 }
 
 /** Status codes as stored per request (0: no record of this request). */
-const STATUS_CODES: readonly (RequestStatus | null)[] = [null, 'ok', 'server_error', 'timeout', 'cancelled', 'client_error'];
+const STATUS_CODES: readonly (RequestStatus | null)[] = [null, 'ok', 'server_error', 'timeout', 'cancelled', 'client_error', 'in_flight'];
 
 /** Per experiment: status code, prompt tokens and words of each request by its export index. */
 class ExperimentRequests {
@@ -100,6 +100,13 @@ export interface Sidecar {
   outputTokens(experiment: number, index: number): number | null;
   /** Requests that did not end ok, per experiment. */
   failed(experiment: number): number;
+  /** Requests of experiment `experiment` the sidecar numbered (its highest `request` line index + 1). */
+  numbered(experiment: number): number;
+  /**
+   * Gives request `req` (in flight) the index `index` of its experiment, with `status` and its
+   * prompt lengths, so that status() and lengths.lookup() answer for it (export/sidecar.ts joinStatuses).
+   */
+  placeInFlight(req: InFlightRequest, index: number, status: 'in_flight' | null): void;
   lengths: PromptLengths;
 }
 
@@ -245,6 +252,12 @@ function build(
       return e === undefined || index >= e.count || e.output[index]! < 0 ? null : e.output[index]!;
     },
     failed: (experiment) => experiments.get(experiment)?.failed ?? 0,
+    numbered: (experiment) => experiments.get(experiment)?.count ?? 0,
+    placeInFlight(req, index, status) {
+      let e = experiments.get(req.experiment);
+      if (e === undefined) experiments.set(req.experiment, (e = new ExperimentRequests()));
+      e.set(index, status, req.promptTokens, req.promptWords);
+    },
     lengths: {
       unit,
       lookup(experiment, index) {
@@ -286,11 +299,56 @@ export function sidecarLengths(sidecar: Sidecar | null, exportPath: string): Pro
  * The sink, with each record's status taken from the capture's sidecar (by experiment and export
  * index), so that a timed-out, cancelled or errored request of a palens capture counts as failed
  * whoever reads its export. Without a sidecar, the sink itself.
+ *
+ * Once the export is read, `finish()` adds a record with the status `in_flight` for each measured
+ * request the sidecar shows sent and never ended (docs/METRICS.md): the server may have seen it, so
+ * it counts as failed. A request whose export entry was written but whose sidecar line was lost to
+ * a SIGKILL is in both: each export entry beyond the sidecar's numbered requests is one of them, and
+ * is not added again.
  */
-export function joinStatuses(sidecar: Sidecar | null, sink: RecordSink): RecordSink {
-  if (sidecar === null) return sink;
+export function joinStatuses(sidecar: Sidecar | null, sink: RecordSink): RecordSink & { finish(): number } {
+  if (sidecar === null) return { record: (r) => sink.record(r), experimentEnd: (info) => sink.experimentEnd(info), finish: () => 0 };
+  // Measured requests in flight, per experiment, in the order they were sent.
+  const waiting = new Map<number, InFlightRequest[]>();
+  for (const req of sidecar.inFlight) {
+    if (req.warmup) continue;
+    const list = waiting.get(req.experiment) ?? [];
+    list.push(req);
+    waiting.set(req.experiment, list);
+  }
+  const exported = new Map<number, number>();
   return {
+    finish() {
+      let added = 0;
+      const r = blankRecord();
+      for (const [experiment, list] of waiting) {
+        let index = Math.max(exported.get(experiment) ?? 0, sidecar.numbered(experiment));
+        for (const req of list) {
+          sidecar.placeInFlight(req, index, 'in_flight');
+          r.experiment = experiment;
+          r.index = index++;
+          // Never ended as far as the export knows: no send time, no response, no prompt text.
+          r.sendNs = NaN;
+          r.responseCount = 0;
+          r.promptWords = req.promptWords ?? -1;
+          r.promptChars = -1;
+          r.status = 'in_flight';
+          sink.record(r);
+          added++;
+        }
+      }
+      waiting.clear();
+      return added;
+    },
     record(r) {
+      if (r.index >= (exported.get(r.experiment) ?? 0)) exported.set(r.experiment, r.index + 1);
+      // An export entry the sidecar numbered no request line for: its request line was lost (a
+      // SIGKILL between the two writes), so it is one of the requests in flight there, taken in
+      // the order sent; it ended (the export has it), and the sidecar's `sent` line gives its length.
+      const list = waiting.get(r.experiment);
+      if (list !== undefined && list.length > 0 && r.index >= sidecar.numbered(r.experiment) && sidecar.status(r.experiment, r.index) === null) {
+        sidecar.placeInFlight(list.shift()!, r.index, null);
+      }
       r.status = sidecar.status(r.experiment, r.index) ?? r.status;
       // Records are reused: a count from the sidecar is set, or cleared when this request has none.
       const output = sidecar.outputTokens(r.experiment, r.index);
@@ -299,4 +357,26 @@ export function joinStatuses(sidecar: Sidecar | null, sink: RecordSink): RecordS
     },
     experimentEnd: (info) => sink.experimentEnd(info),
   };
+}
+
+/**
+ * What a reader of the export must be told when its capture did not end in order (the sidecar
+ * has no end line, or says it was interrupted or stopped early), or null when it did: one
+ * sentence, with the requests in flight `joinStatuses(…).finish()` counted as failed.
+ */
+export function captureEndNote(sidecar: Sidecar | null, inFlight: number): string | null {
+  if (sidecar === null) return null;
+  const end = sidecar.end;
+  const flights = inFlight > 0 ? `; ${inFlight} request${inFlight === 1 ? '' : 's'} in flight, counted as failed (status in_flight)` : '';
+  const what =
+    end === null
+      ? `CUT SHORT: the capture has no end line in its sidecar (killed, or the disk filled${sidecar.truncated ? '; its last line was cut short' : ''})`
+      : end.interrupted
+        ? `INTERRUPTED: the capture was interrupted${end.stopped_reason ? ` (${end.stopped_reason})` : ''}`
+        : end.stopped_reason
+          ? `STOPPED EARLY: ${end.stopped_reason}`
+          : inFlight > 0
+            ? 'the capture ended with requests in flight'
+            : null;
+  return what === null ? null : `${what}: only the requests that ended have latencies${flights}`;
 }

@@ -180,7 +180,8 @@ export class ExperimentAccumulator {
     if (r.sendNs < this.firstSend) this.firstSend = r.sendNs;
     if (r.promptWords >= 0) {
       this.sample('prompt_words').add(r.promptWords);
-      this.sample('prompt_chars').add(r.promptChars);
+      // A request in flight when its capture was cut short has its words (the sidecar's) but no text.
+      if (r.promptChars >= 0) this.sample('prompt_chars').add(r.promptChars);
     }
     if (isFailedStatus(r.status)) {
       this.failedByStatus[r.status!] = (this.failedByStatus[r.status!] ?? 0) + 1;
@@ -363,7 +364,7 @@ export class ExperimentAccumulator {
         used: c.used - dropped,
       },
       duration_ns: duration,
-      start_offset_ns: c.total > 0 ? this.firstSend : null,
+      start_offset_ns: Number.isFinite(this.firstSend) ? this.firstSend : null,
       empty_finals: decision,
       metrics: this.metrics(drop, perSecond, c.used - dropped),
       goodput: this.options.slo === undefined ? null : goodput(this.options.slo, drop ? c.sloMetWithoutFinal : c.sloMet, c.total, duration),

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Truncation } from '../export/profile-parser.js';
 import { CHUNK_BYTES, inspectExport, type ReadResult } from '../export/reader.js';
-import { joinStatuses, readSidecar, type Sidecar } from '../export/sidecar.js';
+import { captureEndNote, joinStatuses, readSidecar, type Sidecar } from '../export/sidecar.js';
 import type { TimingHealth } from '../records/capture-record.js';
 import { timingWarnings } from '../records/timing-health.js';
 import { readSplit, SPLIT_MIN_BYTES } from './split.js';
@@ -42,7 +42,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
   const timelines: (Timeline | null)[] = [];
   const wanted = (index: number): boolean => options.experiment === 'all' || options.experiment === index;
   for (const file of files) {
-    const { set, result, sidecar } = await readOne(file, options, wanted);
+    const { set, result, sidecar, inFlight } = await readOne(file, options, wanted);
     if (options.experiment !== 'all' && options.experiment >= result.experiments) {
       throw new UsageError(
         `--experiment ${options.experiment}: ${file} has ${result.experiments} experiment${result.experiments === 1 ? '' : 's'} (0–${result.experiments - 1})`,
@@ -51,6 +51,9 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     inputs.push(inputSummary(result));
     // First of the file's warnings: every number below it describes only part of the file.
     if (result.truncated) warnings.push(truncatedWarning(file, result.truncated));
+    // A palens capture that did not end in order: one warning, whatever its experiments say.
+    const cut = captureEndNote(sidecar, inFlight);
+    if (cut !== null) warnings.push(`${file}: ${cut}`);
     // A palens capture whose client was a bottleneck says so in its sidecar: its numbers carry that.
     const health = sidecar?.end?.timing_health;
     if (health !== undefined && health !== null) warnings.push(...timingWarnings(health as Partial<TimingHealth>).map((w) => `${file}: capture: ${w}`));
@@ -89,7 +92,11 @@ function metricOptions(options: AnalyzeOptions): AnalyzeOptions {
 }
 
 /** One file: on two threads when it is large and plain, else in this one. */
-async function readOne(file: string, options: AnalyzeOptions, wanted: (index: number) => boolean): Promise<{ set: ExperimentSet; result: ReadResult; sidecar: Sidecar | null }> {
+async function readOne(
+  file: string,
+  options: AnalyzeOptions,
+  wanted: (index: number) => boolean,
+): Promise<{ set: ExperimentSet; result: ReadResult; sidecar: Sidecar | null; inFlight: number }> {
   const progress = options.onProgress ? (read: number, total: number) => options.onProgress!(file, read, total) : undefined;
   const info = await inspectExport(file);
   // A palens capture's statuses join its records in this thread (captures are seldom large).
@@ -97,11 +104,12 @@ async function readOne(file: string, options: AnalyzeOptions, wanted: (index: nu
   const format = await detectFormat(file);
   if (format === 'perf_analyzer' && sidecar === null && (options.threads ?? 2) > 1 && !info.compressed && info.size >= SPLIT_MIN_BYTES) {
     const split = await readSplit(file, info.size, metricOptions(options), wanted, CHUNK_BYTES, progress, true);
-    if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false }, sidecar };
+    if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false }, sidecar, inFlight: 0 };
   }
   const set = new ExperimentSet(metricOptions(options), wanted);
-  const result = await readRecords(file, joinStatuses(sidecar, set), { failFast: true, acceptTruncated: true, ...(progress ? { onProgress: progress } : {}), ...(options.phase === undefined ? {} : { phase: options.phase }) }, format);
-  return { set, result, sidecar };
+  const joined = joinStatuses(sidecar, set);
+  const result = await readRecords(file, joined, { failFast: true, acceptTruncated: true, ...(progress ? { onProgress: progress } : {}), ...(options.phase === undefined ? {} : { phase: options.phase }) }, format);
+  return { set, result, sidecar, inFlight: joined.finish() };
 }
 
 /** A phase other than the default chosen for a file that has no phases: every request was read. */
@@ -168,6 +176,7 @@ export function experimentWarnings(file: string, e: ExperimentSummary, options: 
         : `${at}: ${plural(flagged, 'empty response')} dropped (decoupled models' empty finals; --keep-empty-responses keeps them)`,
     );
   }
-  for (const [status, n] of Object.entries(e.requests.failed_by_status)) out.push(`${at}: ${plural(n, 'request')} ${status.replace('_', ' ')}, counted as failed`);
+  // Requests in flight are told once per file, with why (export/sidecar.ts captureEndNote).
+  for (const [status, n] of Object.entries(e.requests.failed_by_status)) if (status !== 'in_flight') out.push(`${at}: ${plural(n, 'request')} ${status.replace('_', ' ')}, counted as failed`);
   return out;
 }

@@ -7,7 +7,7 @@ import { loadTokenizer, type TokenCounter } from '../prompts/tokenizer.js';
 import { type LengthBy, measure } from '../sweep/length.js';
 import { SweepSink } from '../sweep/sweep.js';
 import type { ReadResult } from '../export/reader.js';
-import { joinStatuses, readSidecar, sidecarLengths } from '../export/sidecar.js';
+import { captureEndNote, joinStatuses, readSidecar, sidecarLengths } from '../export/sidecar.js';
 import { detectFormat } from '../formats/detect.js';
 import { readRecords } from '../formats/source.js';
 import type { AiperfPhase } from '../records/record.js';
@@ -46,5 +46,8 @@ export async function sweepFile(file: string, sink: SweepSink, o: SweepJobOption
       ...(tokenizer === null ? {} : { countTokens: (text: string) => tokenizer.count(text) }),
     }),
   );
-  return readRecords(file, joinStatuses(sidecar, sink), { failFast: true, ...(o.phase === undefined ? {} : { phase: o.phase }) }, format);
+  const joined = joinStatuses(sidecar, sink);
+  const result = await readRecords(file, joined, { failFast: true, ...(o.phase === undefined ? {} : { phase: o.phase }) }, format);
+  const cut = captureEndNote(sidecar, joined.finish());
+  return cut === null ? result : { ...result, source: { ...result.source, notes: [cut, ...(result.source.notes ?? [])] } };
 }

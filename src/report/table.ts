@@ -44,7 +44,8 @@ function describeInput(i: InputSummary): string {
 function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): string[] {
   const lines: string[] = [];
   const load = e.mode === null ? '' : ` · ${e.mode.replace('_', ' ')} ${e.value}`;
-  const windows = e.windows === null ? '' : ` · ${e.windows} window${e.windows === 1 ? '' : 's'}`;
+  // No windows (a capture cut short before its first, a --request-count run): nothing to say here.
+  const windows = e.windows === null || e.windows === 0 ? '' : ` · ${e.windows} window${e.windows === 1 ? '' : 's'}`;
   const fileNote = a.inputs.length > 1 ? c.dim(` (${printable(e.file)})`) : '';
   lines.push(c.bold.cyan(`Experiment ${e.index}${load}${windows}`) + fileNote);
   const failed = e.requests.failed > 0 ? c.red(`failed ${grouped(e.requests.failed)}`) : `failed 0`;

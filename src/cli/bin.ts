@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-import { run } from './main.js';
-import { checkedStream } from './output.js';
+import { exitAtOnceMessage } from './interrupt.js';
 
 // SIGINT/SIGTERM/SIGHUP ask a capture to stop and write what it has; a second one ends the process
-// (a capture closes its files on the way out: driver/capture.ts).
+// (a capture closes its files on the way out: driver/capture.ts) and says what it left. Installed
+// before the rest of palens is loaded (seconds on a busy machine), so an interrupt during start-up
+// is never Node's silent default.
 const controller = new AbortController();
 const stop = (): void => {
-  if (controller.signal.aborted) process.exit(130);
+  if (controller.signal.aborted) {
+    process.stderr.write(exitAtOnceMessage());
+    process.exit(130);
+  }
   controller.abort();
 };
 process.on('SIGINT', stop);
@@ -21,6 +25,8 @@ if (process.argv.includes('--debug')) process.on('warning', (w) => process.stder
 // Nothing can be reported about stderr itself; its errors must not end the process uncaught.
 process.stderr.on('error', () => undefined);
 
+const { run } = await import('./main.js');
+const { checkedStream } = await import('./output.js');
 const code = await run(process.argv.slice(2), {
   stdout: checkedStream(process.stdout, 'standard output'),
   stderr: process.stderr,

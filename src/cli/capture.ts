@@ -2,7 +2,7 @@
  * `palens capture`, `palens prefill`, `palens generation` and `palens mock`: the driver and the
  * mock server on the command line.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeSweep } from '../pipeline/sweep-analysis.js';
@@ -29,6 +29,26 @@ import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
 import { captureProgress } from './capture-progress.js';
 import { timingWarnings } from '../driver/timing-health.js';
+import { onExitAtOnce } from './interrupt.js';
+
+/**
+ * What an interrupt says while a capture starts (loading, starting the mock, the server's checks):
+ * nothing has been sent, and no file is open yet. `file()` is the export being written, or null.
+ */
+function startupInterrupts(io: CliIo, grace: unknown, file: () => string | null, opened: () => boolean): () => void {
+  onExitAtOnce(() => {
+    const f = file();
+    if (opened() && f !== null) return `palens: exited at once (a second interrupt): ${f} and ${f}.palens.jsonl are readable; the requests still in flight read as in flight`;
+    const stale = f !== null && existsSync(f) ? ` (${f} is from an earlier run)` : '';
+    return `palens: exited at once (a second interrupt) while starting, before any request was sent: no export was written${stale}`;
+  });
+  return (): void =>
+    void io.stderr.write(
+      opened()
+        ? `palens: stopping: waiting up to ${String(grace ?? 5000)} ms for the requests in flight (interrupt again to exit at once)\n`
+        : 'palens: interrupted while starting: no request will be sent (interrupt again to exit at once)\n',
+    );
+}
 
 /** Streams that carry open-loop (request-rate) load: split among shards like concurrency. */
 const RATE_STREAMS = 8;
@@ -257,6 +277,9 @@ function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock
     );
   }
   io.stderr.write(`palens: wrote ${res.exportFile} and ${res.sidecarFile}${res.interrupted ? ' (interrupted)' : ''}\n`);
+  if (res.interrupted && res.levels.every((l) => l.requests === 0)) {
+    io.stderr.write('palens: interrupted before any request was sent: the export holds no request, its sidecar says it was interrupted\n');
+  }
   // The embedded mock schedules its responses in this process (spinning for the last ms before each), so it takes loop time too.
   const where = embeddedMock ? ' (--mock runs the mock in this process; `palens mock` in a process of its own leaves the client its loop)' : '';
   for (const w of timingWarnings(res.timingHealth)) io.stderr.write(`palens: warning: ${w}${where}\n`);
@@ -285,8 +308,11 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   const scale = resolveScale(raw, { levels: r.levels, requestCount: r.requestCount, warmup: r.warmup, windowRequests: r.windows.requestCount, rateStreams: RATE_STREAMS, seed });
   const count = scale.plan === null ? r.requestCount : scale.plan.requestCount;
   const bar = await captureProgress(io, 1, count === null ? null : count * r.levels.length);
-  const stopping = (): void => void io.stderr.write(`palens: stopping: waiting up to ${String(raw.grace ?? 5000)} ms for the requests in flight (interrupt again to exit at once)\n`);
+  let opened = false;
+  const stopping = startupInterrupts(io, raw.grace, () => file, () => opened);
   io.signal?.addEventListener('abort', stopping, { once: true });
+  // Interrupted while palens was loading: said now, as the listener will never fire.
+  if (io.signal?.aborted) stopping();
   let res: CaptureResult;
   let clock: Clock | null = null;
   let kind: { serviceKind: string; endpoint: string } | undefined;
@@ -297,6 +323,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
       clock = cfg.clock;
       kind = cfg.transport?.exportKind;
       cfg.onProgress = (p) => bar.update('capture', 0, p);
+      cfg.onFilesOpen = () => (opened = true);
       cfg.sinks = [live];
       if (r.levels.length > 1 && format === 'table') {
         cfg.sinks.push({
@@ -343,12 +370,20 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
   const files: string[] = [];
   let interrupted = false;
   const bar = await captureProgress(io, lengths.length, r.requestCount === null ? null : r.requestCount * r.levels.length * lengths.length);
+  let current: string | null = null;
+  let opened = false;
+  const stopping = startupInterrupts(io, raw.grace, () => current, () => opened);
+  io.signal?.addEventListener('abort', stopping, { once: true });
+  if (io.signal?.aborted) stopping();
   try {
     await withTarget(raw, io, r.backend, async (target, model) => {
       for (const [i, length] of lengths.entries()) {
         if (interrupted) break;
         const file = join(results, `${name}-${length}.json`);
         const cfg = buildConfig(raw, r, target, model, file, tokenizer, io, { unit, length });
+        current = file;
+        opened = false;
+        cfg.onFilesOpen = () => (opened = true);
         const label = `${name} ${length} ${unit}`;
         cfg.onProgress = (p) => bar.update(label, i, p);
         const res = await capture(cfg);
@@ -360,6 +395,7 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
     });
   } finally {
     bar.stop();
+    io.signal?.removeEventListener('abort', stopping);
   }
   const analysis = await analyzeSweep(files, { percentiles: [50, 90, 99], keepEmptyResponses: false, lengthBy: 'meta', threads: 1, figures: raw.html !== false });
   io.stdout.write(renderTable(analysis, makeChalk(colorLevel(raw.color as boolean | undefined, io.env, io.stdoutIsTTY))));

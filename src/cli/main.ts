@@ -125,11 +125,19 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'analyze') return (await import('./analyze.js')).analyzeCommand(argv, io);
   if (command === 'validate') return (await import('./validate.js')).validateCommand(argv, io);
   if (command === 'compare') return (await import('./compare.js')).compareCommand(argv, io);
+  // A capture's code and the server's checks take seconds on a busy machine: say what is happening first.
+  if (command === 'capture' || command === 'prefill' || command === 'generation') io.stderr.write(`palens: ${command}: ${startLine(argv)}\n`);
   if (command === 'capture') return (await import('./capture.js')).captureCommand(argv, io);
   if (command === 'prefill' || command === 'generation') return (await import('./capture.js')).scenarioCommand(command, argv, io);
   if (command === 'merge') return (await import('./merge.js')).mergeCommand(argv, io);
   if (command === 'mock') return (await import('./capture.js')).mockCommand(argv, io);
   throw new UsageError(`unknown command ${command}`);
+}
+
+/** The first line a capture prints: where it will connect (the embedded mock, -u, or the default). */
+function startLine(argv: Record<string, unknown>): string {
+  const where = argv.mock ? 'the embedded mock (--mock)' : argv.url !== undefined ? printable(String(argv.url)) : argv.api === 'openai' ? 'http://127.0.0.1:8000 (the default)' : '127.0.0.1:8001 (the default)';
+  return `starting; connecting to ${where}…`;
 }
 
 function report(e: unknown, io: CliIo, debug: boolean): number {

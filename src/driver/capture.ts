@@ -78,6 +78,8 @@ export interface CaptureConfig {
   clock: Clock;
   signal?: AbortSignal;
   onProgress?: (p: CaptureProgress) => void;
+  /** Called once both files exist (after the server answered its checks): from here on, any exit leaves them readable. */
+  onFilesOpen?: () => void;
   /** Sinks beside the export and the sidecar (e.g. live metrics). */
   sinks?: CaptureSink[];
   /** The server protocol; Triton KServe gRPC at `target` by default. */
@@ -221,6 +223,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
     transport.close();
     throw e;
   }
+  cfg.onFilesOpen?.();
   const sinks: Fanout = new Fanout([exporter, sidecar, ...(cfg.sinks ?? [])], () => {
     stop.reason ??= 'a file could not be written';
     stop.wake();

@@ -380,3 +380,41 @@ export function captureEndNote(sidecar: Sidecar | null, inFlight: number): strin
             : null;
   return what === null ? null : `${what}: only the requests that ended have latencies${flights}`;
 }
+
+/** A sidecar's header alone: the configuration and prompt unit, without reading its requests. */
+export interface SidecarHeader {
+  config: Record<string, unknown> | null;
+  promptUnit: 'tokens' | 'words' | null;
+}
+
+/**
+ * The header of the sidecar beside an export (the first line of the JSONL form, the document of
+ * the earlier form), or null without one or when it cannot be read as one: for checks that
+ * compare how files were captured, which must not read every request again.
+ */
+export async function readSidecarHeader(exportPath: string): Promise<SidecarHeader | null> {
+  const file = findSidecar(exportPath);
+  if (file === null) return null;
+  let doc: Record<string, unknown>;
+  try {
+    if (file.endsWith('.jsonl')) {
+      const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+      let first = '';
+      for await (const line of lines) {
+        first = line;
+        break;
+      }
+      lines.close();
+      doc = JSON.parse(first) as Record<string, unknown>;
+    } else doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // The full read of the same sidecar reports what is wrong with it.
+    return null;
+  }
+  if (typeof doc !== 'object' || doc === null) return null;
+  const unit = (doc.prompt as { unit?: unknown } | undefined)?.unit;
+  return {
+    config: typeof doc.config === 'object' && doc.config !== null ? (doc.config as Record<string, unknown>) : null,
+    promptUnit: unit === 'tokens' || unit === 'words' ? unit : null,
+  };
+}

@@ -8,7 +8,7 @@ import type { AiperfPhase } from '../records/record.js';
 import { UsageError } from '../errors.js';
 import { sweepInPool } from './pool.js';
 import type { ReadResult } from '../export/reader.js';
-import { hasSidecar, readSidecarLengths } from '../export/sidecar.js';
+import { hasSidecar, readSidecarHeader, readSidecarLengths } from '../export/sidecar.js';
 import { sweepFile, tokenizerFor } from './sweep-job.js';
 import type { MetricOptions } from '../metrics/experiment.js';
 import { groupFigures } from '../metrics/figures.js';
@@ -56,7 +56,8 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
 
   const sink = new SweepSink(metrics);
   const inputs: InputSummary[] = [];
-  const warnings: string[] = [];
+  // How the files were run and measured, before their numbers: pooled unlike runs make a sawtooth, not a curve.
+  const warnings: string[] = await runWarnings(files, formats, by, options.lengthBy === undefined, hasMeta);
   const take = (result: ReadResult): void => {
     inputs.push(inputSummary(result));
     if (!result.source.hasResponseOutputs) {
@@ -90,4 +91,46 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
     warnings: [...warnings, ...sweepWarnings],
     ...(options.figures ? { figures: { experiments: [], sweep: groupFigures(sink.figureGroups()) } } : {}),
   };
+}
+
+/** Files named briefly in a warning: the first three, then how many more. */
+const some = (files: readonly string[]): string => `${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … (${files.length} files)` : ''}`;
+
+/**
+ * What makes a sweep's files unlike one another, as warnings: captures run with a different model,
+ * max_tokens, backend or API (their sidecars say so; compare refuses the same), prompt lengths in
+ * different units under --length-by meta, and a measure chosen for want of a sidecar in some files.
+ */
+async function runWarnings(files: readonly string[], formats: readonly string[], by: LengthBy, chosen: boolean, hasMeta: (f: string, i: number) => boolean): Promise<string[]> {
+  const warnings: string[] = [];
+  const headers = await Promise.all(files.map((f, i) => (formats[i] === 'perf_analyzer' ? readSidecarHeader(f) : Promise.resolve(null))));
+  for (const key of ['model', 'max_tokens', 'backend', 'api'] as const) {
+    const byValue = new Map<string, string[]>();
+    headers.forEach((h, i) => {
+      const v = h?.config?.[key];
+      if (v === undefined || v === null) return;
+      const list = byValue.get(String(v)) ?? [];
+      list.push(files[i]!);
+      byValue.set(String(v), list);
+    });
+    if (byValue.size > 1) {
+      const groups = [...byValue.entries()].map(([v, fs]) => `${key} ${v}: ${some(fs)}`).join('; ');
+      warnings.push(`sweep: the files were not run alike (${groups}); their requests are pooled per prompt length: sweep each kind alone`);
+    }
+  }
+  if (by === 'meta') {
+    const units = new Map<string, string[]>();
+    headers.forEach((h, i) => {
+      const unit = formats[i] === 'perf_analyzer' ? h?.promptUnit : 'tokens';
+      if (unit === null || unit === undefined) return;
+      units.set(unit, [...(units.get(unit) ?? []), files[i]!]);
+    });
+    if (units.size > 1) warnings.push(`sweep: the files' recorded prompt lengths are in different units (${[...units.entries()].map(([u, fs]) => `${u}: ${some(fs)}`).join('; ')}) and share one axis: --length-by words (or tokens with --tokenizer) measures every file alike`);
+  }
+  if (chosen && by !== 'meta') {
+    const without = files.filter((f, i) => !hasMeta(f, i));
+    const withMeta = files.length - without.length;
+    if (withMeta > 0) warnings.push(`sweep: length by ${by}, since ${some(without)} ${without.length === 1 ? 'has' : 'have'} no sidecar; the prompt lengths the other ${withMeta} file${withMeta === 1 ? '' : 's'} recorded are not used (--length-by meta uses them, and needs them in every file)`);
+  }
+  return warnings;
 }

@@ -23,3 +23,27 @@ describe('plain progress (stderr not a terminal)', () => {
     expect(lines).toEqual(['palens: reading big.json: 50% (100 of 200 MiB)\n', 'palens: reading big.json: 75% (150 of 200 MiB)\n']);
   });
 });
+
+describe('plain progress of a scenario (several lengths)', () => {
+  test("each line counts the length its label names, then every length's", async () => {
+    const { captureProgress, PLAIN_EVERY_MS } = await import('../../src/cli/capture-progress.js');
+    const lines: string[] = [];
+    let now = 1_000;
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => lines.push(s) }, env: {}, stdoutIsTTY: false, stderrIsTTY: false };
+    // 2 lengths × 4 measured requests.
+    const p = await captureProgress(io, 2, 8, () => now);
+    const at = (done: number, errors = 0) => ({ level: 0, levels: 1, sent: done, done, errors, phase: 'measure' as const });
+    p.update('prefill 64 words', 0, at(3));
+    now += PLAIN_EVERY_MS;
+    p.update('prefill 64 words', 0, at(4, 1));
+    p.update('prefill 64 words', 1, { ...at(0), phase: 'drain' });
+    p.update('prefill 128 words', 1, at(1));
+    now += PLAIN_EVERY_MS;
+    p.update('prefill 128 words', 1, at(2));
+    p.stop();
+    expect(lines).toEqual([
+      'palens: prefill 64 words (length 1/2): 4/4 requests ended (measure), 1 failed · all lengths 4/8, 0.8 req/s\n',
+      'palens: prefill 128 words (length 2/2): 2/4 requests ended (measure), 0 failed · all lengths 6/8, 0.6 req/s\n',
+    ]);
+  });
+});

@@ -85,8 +85,8 @@ export class UsageError extends PalensError {
 
 /** A file could not be read or written; exit 2. */
 export class IoError extends PalensError {
-  constructor(message: string, file: string, cause?: unknown) {
-    super('PALENS_IO', EXIT.usage, message, { file }, undefined, cause);
+  constructor(message: string, file: string, cause?: unknown, hint?: string) {
+    super('PALENS_IO', EXIT.usage, message, { file }, hint, cause);
   }
 }
 

@@ -144,7 +144,7 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
       ? renderJson(analysis)
       : opts.format === 'csv'
         ? renderCsv(analysis)
-        : renderTable(analysis, makeChalk(colorLevel(opts.color, io.env, toFile ? false : io.stdoutIsTTY)));
+        : renderTable(analysis, makeChalk(colorLevel(opts.color, io.env, toFile ? false : io.stdoutIsTTY)), toFile ? Infinity : (io.stdoutColumns ?? Infinity));
   if (opts.html !== undefined) {
     const { renderHtml } = await import('../report/html.js');
     const { hasSidecar } = await import('../export/sidecar.js');
@@ -156,5 +156,10 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
     await writeFileAtomically(opts.out!, text, 'the report');
     io.stderr.write(`palens: wrote ${printable(opts.out!)}\n`);
   } else io.stdout.write(text);
+  // A sweep of no length measured nothing: the output says how many requests had no length; the exit says it failed.
+  if (analysis.sweep && analysis.sweep.points.length === 0) {
+    io.stderr.write(`palens: invalid input: no request has a known prompt length (length by ${analysis.sweep.length_by}): nothing was swept\n`);
+    return EXIT.invalid;
+  }
   return EXIT.ok;
 }

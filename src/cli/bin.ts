@@ -32,6 +32,7 @@ const code = await run(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   stdoutIsTTY: Boolean(process.stdout.isTTY),
+  ...(process.stdout.isTTY && process.stdout.columns > 0 ? { stdoutColumns: process.stdout.columns } : {}),
   stderrIsTTY: Boolean(process.stderr.isTTY),
   signal: controller.signal,
 });

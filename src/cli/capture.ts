@@ -347,7 +347,7 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
   const c = clock as Clock | null;
   if (c !== null) {
     const analysis = live.analysis(file, statSync(file).size, (ns) => c.epochNs(ns), kind);
-    io.stdout.write(format === 'json' ? renderJson(analysis) : renderTable(analysis, chalk));
+    io.stdout.write(format === 'json' ? renderJson(analysis) : renderTable(analysis, chalk, io.stdoutColumns ?? Infinity));
   }
   if (res.interrupted) return EXIT.interrupted;
   return res.stoppedReason === null ? EXIT.ok : EXIT.invalid;

@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import fg from 'fast-glob';
-import { UsageError } from '../errors.js';
+import { IoError, UsageError } from '../errors.js';
 import { isSidecarName } from '../export/sidecar.js';
 
 /**
@@ -33,6 +35,16 @@ export async function expandFiles(args: readonly string[], what: string): Promis
   }
   if (empty.length > 0) throw new UsageError(`${what}: ${empty.map((p) => `'${p}'`).join(', ')} matched no files`);
   const unique = [...new Set(all)];
+  for (const f of unique) {
+    // A folder named where files are meant: the glob that names its files is the fix.
+    let dir = false;
+    try {
+      dir = statSync(f).isDirectory();
+    } catch {
+      // Missing or unreadable: the reader says which, with the file.
+    }
+    if (dir) throw new IoError('is a directory, not a profile export file', f, undefined, `name its files with a quoted glob: palens ${what.replace(/^analyze --sweep$/, 'analyze --sweep')} '${f.replace(/\/+$/, '')}/*.json'`);
+  }
   return { all: unique, exports: unique.filter((f) => !isSidecarName(f)), sidecars: unique.filter(isSidecarName) };
 }
 
@@ -43,6 +55,14 @@ export async function expandExports(args: readonly string[], what: string): Prom
     throw new UsageError(
       `${what}: no export among the files named${sidecars.length > 0 ? ` (only palens sidecars: ${sidecars.slice(0, 3).join(', ')}${sidecars.length > 3 ? ', …' : ''})` : ''}`,
       'name the exports themselves; each export\'s sidecar beside it is read with it',
+    );
+  }
+  // AIPerf writes a summary beside its records; a glob over its folder picks both.
+  const summary = exports.find((f) => /^profile_export_aiperf\.(json|csv)$/.test(basename(f)));
+  if (summary !== undefined) {
+    throw new UsageError(
+      `${what}: ${summary} is AIPerf's summary (aggregate statistics, no request's times), not a file palens reads`,
+      `read AIPerf's per-request records beside it: ${summary.replace(/profile_export_aiperf\.(json|csv)$/, 'profile_export.jsonl')}`,
     );
   }
   return exports;

@@ -9,6 +9,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (colour). */
   stdoutIsTTY: boolean;
+  /** The terminal's width when stdout is one (tables split their columns to fit), else undefined. */
+  stdoutColumns?: number;
   /** Whether stderr is a terminal (progress bars). */
   stderrIsTTY: boolean;
   /** Milliseconds for throttling progress (Date.now when absent); injected by tests. */

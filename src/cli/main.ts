@@ -41,8 +41,26 @@ function parser(args: readonly string[]): Argv {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      throw err ?? yargsUsage(msg);
     });
+}
+
+/**
+ * yargs's own messages, in palens's form: one line (its "Invalid values:" message spans lines,
+ * which a terminal would show as a literal \n once made printable), naming the flag as typed.
+ */
+export function yargsUsage(msg: string): UsageError {
+  const invalid = [...msg.matchAll(/Argument: ([^,]+), Given: (.*?), Choices: (.*)$/gm)];
+  if (msg.startsWith('Invalid values:') && invalid.length > 0) {
+    return new UsageError(invalid.map((m) => `--${m[1]}: expected one of ${m[3]!.trim()}, got ${m[2]}`).join('; '));
+  }
+  const missing = /^Missing required arguments?: (.*)$/.exec(msg);
+  if (missing !== null) {
+    const names = missing[1]!.split(',').map((n) => n.trim());
+    const flags = names.map((n) => (n === 'profile-export-file' ? '-f / --profile-export-file FILE (where the export is written)' : `--${n}`));
+    return new UsageError(`missing ${flags.join(', ')}`);
+  }
+  return new UsageError(msg.replace(/\s*\n\s*/g, '; '));
 }
 
 interface Parsed {
@@ -97,11 +115,12 @@ async function parse(args: readonly string[]): Promise<Parsed> {
 /** Runs palens with the given arguments; returns the exit status. */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const debug = args.includes('--debug');
+  const command = COMMANDS.find((c) => c === args[0]) ?? null;
   let code: number;
   try {
     code = await dispatch(args, io);
   } catch (e) {
-    code = report(e, io, debug);
+    code = report(e, io, debug, command);
   }
   // A result is only delivered once standard output has taken all of it.
   if (!isChecked(io.stdout)) return code;
@@ -110,7 +129,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     await io.stdout.flush();
     return code;
   } catch (e) {
-    return report(e, io, debug);
+    return report(e, io, debug, command);
   }
 }
 
@@ -140,12 +159,14 @@ function startLine(argv: Record<string, unknown>): string {
   return `starting; connecting to ${where}…`;
 }
 
-function report(e: unknown, io: CliIo, debug: boolean): number {
+const COMMANDS = ['analyze', 'validate', 'compare', 'capture', 'prefill', 'generation', 'mock', 'merge'] as const;
+
+function report(e: unknown, io: CliIo, debug: boolean, command: string | null): number {
   if (e instanceof PalensError) {
     const kind = e.code === 'PALENS_SERVER' ? 'server' : e.exitCode === EXIT.invalid ? 'invalid input' : e.code === 'PALENS_USAGE' ? 'usage' : 'error';
     io.stderr.write(`palens: ${kind}: ${e.describe()}\n`);
     if (e.hint) io.stderr.write(`  hint: ${printable(e.hint)}\n`);
-    if (e.code === 'PALENS_USAGE') io.stderr.write(`  see: palens --help\n`);
+    if (e.code === 'PALENS_USAGE') io.stderr.write(`  see: palens ${command === null ? '' : `${command} `}--help · exit codes: docs/ERRORS.md\n`);
     if (debug && e.stack) io.stderr.write(e.stack + '\n');
     return e.exitCode;
   }

@@ -9,6 +9,20 @@ import { TritonClient } from './client.js';
 import { inferRequest, type ModelInfo, modelInfo, type RequestPlan, type RequestSource } from './presets.js';
 import type { Lane, LaneEvents, Preflight, Transport } from './transport.js';
 
+/**
+ * grpc-js's text for a server it could not reach, shortened to what a user can act on: its empty
+ * "Resolution note:" and the "Last error: Error:" wrapping go; a deadline keeps its length only.
+ */
+export function unreachableReason(message: string): string {
+  const m = message
+    .replace(/^ServerLive: /, '')
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/\.?\s*Resolution note:\s*$/, '')
+    .replace(/Last error: (?:Error: )?/, 'last error: ');
+  const deadline = /^Deadline exceeded after ([\d.]+s)/.exec(m);
+  return deadline !== null ? `no answer within ${deadline[1]}` : m;
+}
+
 export class TritonTransport implements Transport {
   private readonly client: TritonClient;
 
@@ -25,7 +39,7 @@ export class TritonTransport implements Transport {
     try {
       live = await client.unary('ServerLive', {}, 5000);
     } catch (e) {
-      throw new ServerError(`cannot reach a Triton gRPC server (${(e as Error).message.replace(/^ServerLive: /, '')})`, this.target, e, 'is the server running, and is this its gRPC port (Triton: 8001)?');
+      throw new ServerError(`cannot reach a Triton gRPC server (${unreachableReason((e as Error).message)})`, this.target, e, 'is the server running, and is this its gRPC port (Triton: 8001)?');
     }
     if (live.live !== true) throw new ServerError('the server says it is not live', this.target);
     const ready = await client.unary('ServerReady', {});

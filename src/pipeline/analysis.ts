@@ -59,13 +59,14 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     if (health !== undefined && health !== null) warnings.push(...timingWarnings(health as Partial<TimingHealth>).map((w) => `${file}: capture: ${w}`));
     for (const e of set.summaries()) {
       experiments.push({ file, ...e });
-      warnings.push(...experimentWarnings(file, e, options));
+      warnings.push(...experimentWarnings(file, e, options, result.source.serviceKind));
     }
     if (options.figures) {
       figures.push(...set.figures());
       timelines.push(...set.timelines());
     }
-    if (!result.source.hasResponseOutputs) warnings.push(noOutputsWarning(file, options));
+    // A file without requests has no outputs to miss.
+    if (!result.source.hasResponseOutputs && result.requests > 0) warnings.push(noOutputsWarning(file, options));
     for (const note of result.source.notes ?? []) warnings.push(`${file}: ${note}`);
     const phase = phaseWarning(file, result, options.phase);
     if (phase !== null) warnings.push(phase);
@@ -159,7 +160,7 @@ export function inputSummary(r: ReadResult): InputSummary {
   };
 }
 
-export function experimentWarnings(file: string, e: ExperimentSummary, options: MetricOptions): string[] {
+export function experimentWarnings(file: string, e: ExperimentSummary, options: MetricOptions, serviceKind: string | null = null): string[] {
   const out: string[] = [];
   const at = `${file} experiment ${e.index}`;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -173,7 +174,7 @@ export function experimentWarnings(file: string, e: ExperimentSummary, options: 
     out.push(
       options.keepEmptyResponses
         ? `${at}: ${plural(flagged, 'empty response')} kept in the metrics (--keep-empty-responses)`
-        : `${at}: ${plural(flagged, 'empty response')} dropped (decoupled models' empty finals; --keep-empty-responses keeps them)`,
+        : `${at}: ${plural(flagged, 'empty response')} dropped (${serviceKind === 'openai' ? 'SSE events without content: the role, usage and [DONE] events' : "decoupled models' empty finals"}; --keep-empty-responses keeps them)`,
     );
   }
   // Requests in flight are told once per file, with why (export/sidecar.ts captureEndNote).

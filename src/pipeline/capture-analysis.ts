@@ -106,7 +106,7 @@ export class LiveAnalysis implements CaptureSink {
       inputs: [input],
       experiments: experiments.map((e) => ({ file, ...e })),
       // In the order `palens analyze` gives them: the capture's timing health (from its sidecar), then each experiment's.
-      warnings: [...(this.health === null ? [] : timingWarnings(this.health).map((w) => `${file}: capture: ${w}`)), ...experiments.flatMap((e) => experimentWarnings(file, e, this.options))],
+      warnings: [...(this.health === null ? [] : timingWarnings(this.health).map((w) => `${file}: capture: ${w}`)), ...experiments.flatMap((e) => experimentWarnings(file, e, this.options, input.service_kind))],
     };
   }
 }

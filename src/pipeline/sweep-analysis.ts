@@ -60,7 +60,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   const warnings: string[] = await runWarnings(files, formats, by, options.lengthBy === undefined, hasMeta);
   const take = (result: ReadResult): void => {
     inputs.push(inputSummary(result));
-    if (!result.source.hasResponseOutputs) {
+    if (!result.source.hasResponseOutputs && result.requests > 0) {
       warnings.push(noOutputsWarning(result.file, metrics));
     }
     for (const note of result.source.notes ?? []) warnings.push(`${result.file}: ${note}`);

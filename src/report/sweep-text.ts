@@ -39,6 +39,9 @@ export function term(ns: number): string {
   return `${ns < 0 ? '−' : '+'} ${Number((a / scale).toPrecision(3))} ${unit}`;
 }
 
+/** Below this R², a fit's slope (and the prefill rate from it) is flagged as meaning little. */
+export const POOR_FIT_R2 = 0.9;
+
 /** The fitted laws in words, shared with the text table. */
 export function fitLines(s: SweepSummary): string[] {
   const u = s.unit;
@@ -50,6 +53,8 @@ export function fitLines(s: SweepSummary): string[] {
     out.push(
       `TTFT ≈ ${(t.intercept_ns / 1e6).toFixed(3)} ms ${term(t.slope_ns_per_unit)} × ${u}   (R² ${t.r2.toFixed(4)}, residual spread ${(t.residual_std_ns / 1e6).toFixed(3)} ms${rate})`,
     );
+    // A rate read off a line that does not fit is a number without meaning: say so beside it.
+    if (t.r2 < POOR_FIT_R2) out.push(`caution: R² ${t.r2.toFixed(4)}: TTFT is far from a line in prompt length here (noise, or lengths too few or too close), so the slope and the prefill rate mean little`);
     if (t.quadratic !== null && t.quadratic_preferred) {
       const q = t.quadratic;
       out.push(

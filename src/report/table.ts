@@ -20,13 +20,18 @@ interface Column {
   format: (v: number | null) => string;
 }
 
-export function renderTable(a: Analysis, c: ChalkInstance): string {
+/**
+ * @param width the terminal's columns when the table goes to one: an experiment's metric columns
+ *   are then split into blocks that fit (each with the row labels); unlimited by default (a file,
+ *   a pipe), so that output is the same wherever it is read.
+ */
+export function renderTable(a: Analysis, c: ChalkInstance, width = Infinity): string {
   const out: string[] = [];
   if (a.sweep) out.push(...sweepBlock(a.sweep, a, c));
   else for (const input of a.inputs) out.push(c.bold(`palens analyze · ${printable(input.file)}`) + c.dim(` · ${describeInput(input)}`));
   for (const e of a.experiments) {
     out.push('');
-    out.push(...experimentBlock(e, a, c));
+    out.push(...experimentBlock(e, a, c, width));
   }
   if (a.warnings.length > 0) {
     out.push('');
@@ -41,7 +46,7 @@ function describeInput(i: InputSummary): string {
   return `${who}${kind} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}${i.truncated ? ' · TRUNCATED (ends early)' : ''}`;
 }
 
-function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): string[] {
+function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance, width: number): string[] {
   const lines: string[] = [];
   const load = e.mode === null ? '' : ` · ${e.mode.replace('_', ' ')} ${e.value}`;
   // No windows (a capture cut short before its first, a --request-count run): nothing to say here.
@@ -57,6 +62,11 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): stri
   if (e.empty_finals !== null) {
     const line = `  ${describeEmptyFinals(e.empty_finals, a.options.keep_empty_responses)}`;
     lines.push(e.empty_finals.recognised ? line : c.yellow(line));
+  }
+  if (e.requests.completed === 0) {
+    // Nothing completed: no throughput and no distribution to show, only why.
+    lines.push(`  no request completed${e.requests.total === 0 ? ' (the experiment has none)' : ''}: no latency, throughput or distribution to show`);
+    return lines;
   }
   const rate = (v: number | null, unit: string): string => (v === null ? '–' : `${v.toFixed(2)} ${unit}`);
   lines.push(`  throughput ${RATE_METRICS.map((key) => rate(e.metrics[key].value, metricSpec(key).unit)).join(' · ')}`);
@@ -88,16 +98,31 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance): stri
   const widths = columns.map((col, j) => Math.max(col.title[0].length, col.title[1].length, ...cells.map((r) => r[j]!.length)));
   const labelWidth = Math.max(...rows.map(([l]) => l.length));
   const pad = ' '.repeat(labelWidth + 2);
-  lines.push(c.dim(`  ${pad}${columns.map((col, j) => col.title[0].padStart(widths[j]!)).join('  ')}`));
-  lines.push(c.dim(`  ${pad}${columns.map((col, j) => col.title[1].padStart(widths[j]!)).join('  ')}`));
-  rows.forEach(([label], r) => {
-    lines.push(`  ${label.padEnd(labelWidth)}  ${cells[r]!.map((v, j) => v.padStart(widths[j]!)).join('  ')}`);
+  // Columns in blocks that fit the terminal (at least one column per block).
+  const blocks: number[][] = [];
+  let used = Infinity;
+  columns.forEach((_, j) => {
+    const w = widths[j]! + 2;
+    if (used + w > width || blocks.length === 0) {
+      blocks.push([]);
+      used = 2 + labelWidth;
+    }
+    blocks[blocks.length - 1]!.push(j);
+    used += w;
   });
-  lines.push('');
+  for (const block of blocks) {
+    lines.push(c.dim(`  ${pad}${block.map((j) => columns[j]!.title[0].padStart(widths[j]!)).join('  ')}`));
+    lines.push(c.dim(`  ${pad}${block.map((j) => columns[j]!.title[1].padStart(widths[j]!)).join('  ')}`));
+    rows.forEach(([label], r) => {
+      lines.push(`  ${label.padEnd(labelWidth)}  ${block.map((j) => cells[r]![j]!.padStart(widths[j]!)).join('  ')}`);
+    });
+    lines.push('');
+  }
   const ttft = e.metrics.time_to_first_token.mean;
   const t2t = e.metrics.token_to_token_latency.mean;
-  lines.push(`  Average time to first token: ${ttft === null ? 'None' : pythonFloat(ttft / 1e9)} s`);
-  lines.push(`  Average token-to-token latency: ${t2t === null ? 'None' : pythonFloat(t2t / 1e9)} s`);
+  // The seed's two lines, as it printed them; where it had nothing to average, say why instead of Python's None.
+  lines.push(`  Average time to first token: ${ttft === null ? 'none (no completed request)' : `${pythonFloat(ttft / 1e9)} s`}`);
+  lines.push(`  Average token-to-token latency: ${t2t === null ? 'none (no request has two timed responses)' : `${pythonFloat(t2t / 1e9)} s`}`);
   return lines;
 }
 

@@ -29,7 +29,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Prom
 }
 
 /** Runs the CLI in-process with captured streams. */
-export async function runCli(args: string[], opts: { env?: Record<string, string>; tty?: boolean } = {}): Promise<CliResult> {
+export async function runCli(args: string[], opts: { env?: Record<string, string>; tty?: boolean; columns?: number } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await run(args, {
@@ -37,6 +37,7 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
     stderr: { write: (s: string) => (stderr += s) },
     env: opts.env ?? {},
     stdoutIsTTY: opts.tty ?? false,
+    ...(opts.columns === undefined ? {} : { stdoutColumns: opts.columns }),
     stderrIsTTY: false,
   });
   return { code, stdout, stderr };

@@ -84,6 +84,8 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance, width
     if (spec.table === 'never' || (spec.table === 'when-counted' && dist.count === 0)) continue;
     columns.push({ title: spec.column, dist, format: spec.unit === 'ns' ? ms : count });
   }
+  // Times first, then counts (responses, prompt words and chars), whatever order the catalogue adds metrics in.
+  columns.sort((x, y) => Number(x.format !== ms) - Number(y.format !== ms));
   const rows: [string, (d: Distribution, f: Column['format']) => string][] = [
     ['count', (d) => grouped(d.count)],
     ['mean', (d, f) => f(d.mean)],

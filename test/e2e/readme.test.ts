@@ -8,7 +8,10 @@
  * - a block right below `<!-- not run: REASON -->` is not run; the reason is required;
  * - one substitution: a block that names port 8001 talks to a `palens mock` (Triton gRPC), one that
  *   names port 8000 to a `palens mock --api openai`, each started by the test for the session on a
- *   free port, and the port in the block is replaced by that one (another program may hold 8001).
+ *   free port, and the port in the block is replaced by that one (another program may hold 8001);
+ * - a block of one deterministic command — `palens analyze` or `palens validate` of files under
+ *   `samples/` — followed by a plain ``` block shows its output: that text must appear, as shown
+ *   (trailing spaces aside), in what the command prints on stdout, so the README cannot drift from it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
@@ -23,6 +26,8 @@ interface Block {
   line: number;
   code: string;
   skip: string | null;
+  /** The plain ``` block right below it (its output, as shown), or null. */
+  shown: string | null;
 }
 
 /** The ```sh blocks of a Markdown text, each with the reason it is not run, if one is given. */
@@ -36,7 +41,14 @@ function shellBlocks(markdown: string): Block[] {
     let k = i - 1;
     while (k >= 0 && lines[k]!.trim() === '') k--;
     const mark = k >= 0 ? /^<!--\s*not run:(.*?)-->$/.exec(lines[k]!.trim()) : null;
-    blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n'), skip: mark ? mark[1]!.trim() : null });
+    let n = end + 1;
+    while (n < lines.length && lines[n]!.trim() === '') n++;
+    let shown: string | null = null;
+    if (n < lines.length && lines[n]!.trim() === '```') {
+      const close = lines.findIndex((l, k) => k > n && l.trim() === '```');
+      if (close > n) shown = lines.slice(n + 1, close).join('\n');
+    }
+    blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n'), skip: mark ? mark[1]!.trim() : null, shown });
     i = end;
   }
   return blocks;
@@ -82,7 +94,17 @@ function bash(script: string): Promise<{ code: number | null; stdout: string; st
   });
 }
 
+/** One command whose output depends only on files in the repository: `palens analyze|validate … samples/…`. */
+const deterministic = (code: string): boolean => {
+  const lines = code.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  return lines.length === 1 && /^palens (analyze|validate) /.test(lines[0]!) && /\bsamples\//.test(lines[0]!);
+};
+
 describe('README shell blocks, run verbatim', () => {
+  test('outputs shown below deterministic commands are compared (some exist)', () => {
+    expect(blocks.filter((b) => b.skip === null && b.shown !== null && deterministic(b.code)).length).toBeGreaterThanOrEqual(2);
+  });
+
   test('the README has blocks to run, and every block that is not run says why', () => {
     expect(blocks.filter((b) => b.skip === null).length).toBeGreaterThan(5);
     for (const b of blocks) if (b.skip !== null) expect({ line: b.line, reason: b.skip.length > 10 }).toEqual({ line: b.line, reason: true });
@@ -100,6 +122,12 @@ describe('README shell blocks, run verbatim', () => {
         const report = `README line ${b.line}:\n${script}\n--- exit ${r.code}; stderr:\n${r.stderr.slice(-3000)}`;
         expect({ code: r.code, report }).toEqual({ code: 0, report });
         expect(r.stderr).not.toMatch(/internal error|Unhandled|\n\s+at .+:\d+:\d+/);
+        if (b.shown !== null && deterministic(b.code)) {
+          // Shown as printed: compared line for line, trailing spaces aside.
+          const tidy = (t: string): string => t.split('\n').map((l) => l.trimEnd()).join('\n').replace(/^\n+|\n+$/g, '');
+          const shown = { line: b.line, output: tidy(b.shown) };
+          expect(tidy(r.stdout).includes(shown.output) ? shown : { line: b.line, output: tidy(r.stdout) }).toEqual(shown);
+        }
       },
       600_000,
     );

@@ -18,7 +18,7 @@ const PHASE_HELP = "AIPerf files: the benchmark phase read — profiling (AIPerf
 
 export function analyzeOptions(y: Argv): Argv {
   return y
-    .positional('files', { type: 'string', array: true, describe: 'perf_analyzer --profile-export-file outputs (.json or .json.gz)' })
+    .positional('files', { type: 'string', array: true, describe: 'files or quoted globs: perf_analyzer/GenAI-Perf exports and palens captures (.json, .json.gz), AIPerf profile_export.jsonl, GuideLLM benchmarks.json, vLLM bench results' })
     .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'output format' })
     .option('out', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
     .option('experiment', { alias: 'e', type: 'string', default: 'all', describe: 'experiment (load level) index to report, or all' })
@@ -62,7 +62,7 @@ export function validateOptions(y: Argv): Argv {
     .positional('files', { type: 'string', array: true, describe: 'profile exports to check (.json or .json.gz)' })
     .option('max-problems', { type: 'number', default: 20, describe: 'problems listed per file; the rest are counted' })
     .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table', describe: 'output format' })
-    .example('$0 validate results/*.json', 'exit 0 when every file is valid, 1 when any is not, 2 when one cannot be read');
+    .example('$0 validate results/*.json', 'exit 0 when every file is valid, 1 when any is not, 2 when one cannot be read (docs/ERRORS.md)');
 }
 
 export function compareOptions(y: Argv): Argv {
@@ -145,7 +145,7 @@ export function loadOptions(y: Argv): Argv {
 
 export function captureOptions(y: Argv): Argv {
   return loadOptions(y)
-    .option('profile-export-file', { alias: 'f', type: 'string', demandOption: true, describe: 'the export to write (perf_analyzer format), plus FILE.palens.jsonl' })
+    .option('profile-export-file', { alias: 'f', type: 'string', demandOption: true, describe: "the export to write (perf_analyzer format), plus FILE.palens.jsonl; -f as in perf_analyzer (analyze's -f is --format)" })
     .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'the analysis printed at the end, as palens analyze EXPORT prints it (json: schemas/analysis.schema.json)' })
     .option('workers', { type: 'string', describe: 'N threads carry the streams (auto: cores − 1) while the main thread paces and writes the one export and sidecar (default: the main thread does all; docs/SCALE.md)' })
     .option('shard', { type: 'string', describe: 'drive part I of N of the load (concurrency, rate, counts, seeds and ids split); join the parts with palens merge' })
@@ -173,13 +173,13 @@ export function mockOptions(y: Argv): Argv {
   return y
     .option('port', { type: 'number', default: 8001, describe: 'port on 127.0.0.1 (0: any free one)' })
     .option('prefill-base-ms', { type: 'number', default: DEFAULT_LAW.prefillBaseMs, describe: 'TTFT = base + per-token × prompt tokens (+ quadratic × tokens²)' })
-    .option('prefill-per-token-us', { type: 'number', default: DEFAULT_LAW.prefillPerTokenUs })
-    .option('prefill-quadratic-ns', { type: 'number', default: DEFAULT_LAW.prefillQuadraticNs })
+    .option('prefill-per-token-us', { type: 'number', default: DEFAULT_LAW.prefillPerTokenUs, describe: 'TTFT growth per prompt token, µs' })
+    .option('prefill-quadratic-ns', { type: 'number', default: DEFAULT_LAW.prefillQuadraticNs, describe: 'TTFT growth per prompt token², ns (attention)' })
     .option('decode-gap-ms', { type: 'number', default: DEFAULT_LAW.decodeGapMs, describe: 'gap = base + growth × context tokens + batching × (active streams − 1)' })
     .option('decode-growth-ns', { type: 'number', default: DEFAULT_LAW.decodeGrowthNsPerToken, describe: 'gap growth per context token, ns' })
     .option('batching-us', { type: 'number', default: DEFAULT_LAW.batchingUsPerStream, describe: 'gap growth per other active stream, µs' })
     .option('jitter-ms', { type: 'number', default: DEFAULT_LAW.jitterMs, describe: 'seeded uniform noise on every TTFT and gap (0: exact)' })
-    .option('seed', { type: 'number', default: 1 })
+    .option('seed', { type: 'number', default: 1, describe: 'seed of the jitter and the faults (same seed, same server)' })
     .option('tokenizer', { type: 'string', describe: 'count prompt tokens with this tokenizer.json (default: whitespace words)' })
     .option('error-rate', { type: 'number', default: 0, describe: 'fraction of requests answered with an error' })
     .option('stall-ms', { type: 'number', default: 0, describe: 'a pause of this many ms mid-stream…' })

@@ -98,3 +98,22 @@ describe('fit lines', () => {
     expect(fit(0.99).some((l) => l.startsWith('caution'))).toBe(false);
   });
 });
+
+describe('--help', () => {
+  test('names both APIs, the exit codes, and describes every mock option', async () => {
+    const top = (await runCli(['--help'])).stdout;
+    expect(top).toContain('OpenAI-compatible');
+    expect(top).toContain('docs/ERRORS.md');
+    expect(top).not.toContain("the seed's");
+    const mock = (await runCli(['mock', '--help'])).stdout;
+    for (const flag of ['--prefill-per-token-us', '--prefill-quadratic-ns', '--seed']) {
+      const line = mock.split('\n').find((l) => l.trimStart().startsWith(flag))!;
+      // A described option has text between its name and yargs's [type] column.
+      expect(line.replace(flag, '').replace(/\[.*$/, '').trim().length).toBeGreaterThan(0);
+    }
+    // yargs wraps the descriptions: compared with their line breaks as spaces.
+    const flat = async (args: string[]) => (await runCli(args)).stdout.replace(/\s+/g, ' ');
+    expect(await flat(['capture', '--help'])).toContain("analyze's -f is --format");
+    expect(await flat(['analyze', '--help'])).toContain('AIPerf profile_export.jsonl');
+  });
+});

@@ -12,7 +12,7 @@ import { readExport as readExportFile } from '../../src/export/reader.js';
 import { joinStatuses, readSidecar as readSidecarFile } from '../../src/export/sidecar.js';
 import { loadTokenizer } from '../../src/prompts/tokenizer.js';
 import { PromptBuilder } from '../../src/prompts/builder.js';
-import { runCli, spawnCli, withTempDir } from '../helpers/cli.js';
+import { expectExit, runCli, spawnCli, withTempDir } from '../helpers/cli.js';
 import { tritonTarget } from '../../src/cli/capture.js';
 import { capture, config, withMock } from '../helpers/mock.js';
 import { fixture } from '../helpers/paths.js';
@@ -291,9 +291,9 @@ describe('the CLI', () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'cli.json');
       const r = await spawnCli(['capture', '--mock', '--backend', 'vllm', '--max-tokens', '8', '--concurrency', '4', '--request-count', '20', '--prompt-words', '40', '-f', file]);
-      expect(r.code).toBe(0);
+      expectExit(r, 0);
       expect(r.stderr).toContain('20 requests, 20 ok');
-      expect((await spawnCli(['validate', file])).code).toBe(0);
+      expectExit((await spawnCli(['validate', file])), 0);
       const analysis = JSON.parse((await spawnCli(['analyze', file, '-f', 'json'])).stdout);
       expect(analysis.experiments[0].requests.completed).toBe(20);
       expect(analysis.experiments[0].metrics.output_responses.mean).toBe(8);
@@ -304,7 +304,7 @@ describe('the CLI', () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'x.json');
       const cap = await spawnCli(['capture', '--mock', '-m', 'vllm_legacy', '--backend', 'vllm-legacy', '--max-tokens', '24', '--concurrency', '4', '--request-count', '40', '--prompt-words', '50', '-f', file, '--format', 'json']);
-      expect(cap.code).toBe(0);
+      expectExit(cap, 0);
       const live = JSON.parse(cap.stdout);
       expectSchema('analysis', live);
       const read = JSON.parse((await spawnCli(['analyze', file, '-f', 'json'])).stdout);
@@ -315,7 +315,7 @@ describe('the CLI', () => {
       expect(live).toEqual(read);
       const range = join(dir, 'range.json');
       const table = await spawnCli(['capture', '--mock', '--max-tokens', '4', '--concurrency-range', '1:2', '--request-count', '6', '--prompt-words', '10', '-f', range]);
-      expect(table.code).toBe(0);
+      expectExit(table, 0);
       expect(table.stdout).toBe((await spawnCli(['analyze', range])).stdout);
       // Each level's table on stderr as the level ends.
       expect(table.stderr).toContain('Experiment 0 · concurrency 1');
@@ -330,7 +330,7 @@ describe('the CLI', () => {
     [['-u', ''], "-u '': expected the server's gRPC address"],
   ])('capture %j is a usage error with one clear message', async (args, message) => {
     const r = await runCli(['capture', '-m', 'vllm', '--prompt-words', '3', '--request-count', '1', '-f', '/nonexistent/x.json', ...args]);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(message);
     expect(r.stderr).not.toContain('bug in palens');
   });
@@ -343,18 +343,18 @@ describe('the CLI', () => {
     expect(tritonTarget('[::1]:9001', io)).toBe('[::1]:9001');
     await withTempDir(async (dir) => {
       const wrong = await runCli(['capture', '--mock', '-m', 'nope', '--prompt-words', '3', '--request-count', '1', '-f', join(dir, 'w.json')]);
-      expect(wrong.code).toBe(1);
+      expectExit(wrong, 1);
       expect(wrong.stderr).toContain('the server has: vllm, vllm_legacy, ensemble, vllm_model');
       expect(wrong.stderr).toContain('latency law TTFT = 15 ms');
       const readme = await runCli(['capture', '--mock', '-m', 'vllm_model', '--max-tokens', '3', '--prompt-words', '3', '--request-count', '2', '-f', join(dir, 'r.json')]);
-      expect(readme.code).toBe(0);
+      expectExit(readme, 0);
     });
   });
 
   test("analyze of a capture warns when the capture's client was the bottleneck (from the sidecar's timing health)", async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'busy.json');
-      expect((await spawnCli(['capture', '--mock', '--max-tokens', '3', '--prompt-words', '5', '--request-count', '4', '-f', file])).code).toBe(0);
+      expectExit((await spawnCli(['capture', '--mock', '--max-tokens', '3', '--prompt-words', '5', '--request-count', '4', '-f', file])), 0);
       const sidecar = `${file}.palens.jsonl`;
       const ls = readFileSync(sidecar, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       const end = ls.at(-1);
@@ -397,7 +397,7 @@ describe('the CLI', () => {
   test('prefill over three lengths: one export and sidecar each, then the sweep', async () => {
     await withTempDir(async (dir) => {
       const r = await spawnCli(['prefill', '--mock', '--lengths', '16,64,256', '--request-count', '4', '--results', dir]);
-      expect(r.code).toBe(0);
+      expectExit(r, 0);
       for (const L of [16, 64, 256]) {
         expect((await validateFile(join(dir, `prefill-${L}.json`))).valid).toBe(true);
         expect(readSidecar(join(dir, `prefill-${L}.json`)).experiments[0]!.requests[0].prompt_words).toBe(L);

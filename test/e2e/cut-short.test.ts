@@ -7,7 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { expectExit, runCli, withTempDir } from '../helpers/cli.js';
 
 type Line = Record<string, unknown>;
 
@@ -15,7 +15,7 @@ type Line = Record<string, unknown>;
 async function cutCapture(dir: string, edit: (lines: Line[]) => Line[], exportEdit: (text: string) => string = (t) => t): Promise<string> {
   const file = join(dir, 'cut.json');
   const made = await runCli(['capture', '--mock', '-m', 'vllm', '--max-tokens', '4', '--request-count', '6', '--prompt-words', '8', '-f', file]);
-  expect(made.code).toBe(0);
+  expectExit(made, 0);
   const side = `${file}.palens.jsonl`;
   const lines = readFileSync(side, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
   writeFileSync(side, edit(lines).map((l) => JSON.stringify(l)).join('\n') + '\n');
@@ -38,7 +38,7 @@ describe('a capture cut short', () => {
     await withTempDir(async (dir) => {
       const file = await cutCapture(dir, killed, (t) => t.replace(/"window_boundaries":\[[^\]]*\]/, '"window_boundaries":[]'));
       const json = await runCli(['analyze', file, '-f', 'json']);
-      expect(json.code).toBe(0);
+      expectExit(json, 0);
       const doc = JSON.parse(json.stdout);
       const r = doc.experiments[0].requests;
       // Requests 4 and 5 reached the export: complete, not counted again as in flight.
@@ -57,14 +57,14 @@ describe('a capture cut short', () => {
     await withTempDir(async (dir) => {
       const file = await cutCapture(dir, killed);
       const sweep = await runCli(['analyze', '--sweep', file, '-f', 'json']);
-      expect(sweep.code).toBe(0);
+      expectExit(sweep, 0);
       const doc = JSON.parse(sweep.stdout);
       const point = doc.sweep.points[0];
       expect(point.length).toBe(8);
       expect(point.requests).toMatchObject({ total: 9, failed: 3, failed_by_status: { in_flight: 3 } });
       expect(doc.warnings.filter((w: string) => w.includes('CUT SHORT'))).toHaveLength(1);
       const cmp = await runCli(['compare', file, file, '-f', 'json']);
-      expect(cmp.code).toBe(0);
+      expectExit(cmp, 0);
       const c = JSON.parse(cmp.stdout);
       expect(c.warnings.filter((w: string) => w.includes('CUT SHORT'))).toHaveLength(2);
     });

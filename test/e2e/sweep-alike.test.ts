@@ -4,11 +4,11 @@
  * the same mismatch; a sweep pools, so it must at least say what it pooled).
  */
 import { describe, expect, test } from '@jest/globals';
-import { runCli } from '../helpers/cli.js';
+import { expectExit, runCli } from '../helpers/cli.js';
 
 const sweepWarnings = async (files: string[]): Promise<string[]> => {
   const r = await runCli(['analyze', '--sweep', ...files, '-f', 'json']);
-  expect(r.code).toBe(0);
+  expectExit(r, 0);
   return JSON.parse(r.stdout).warnings as string[];
 };
 

@@ -5,33 +5,33 @@
  * AIPerf's summary, a folder), a poor fit flagged, a sweep of nothing failing.
  */
 import { describe, expect, test } from '@jest/globals';
-import { runCli } from '../helpers/cli.js';
+import { expectExit, runCli } from '../helpers/cli.js';
 import { unreachableReason } from '../../src/driver/triton-transport.js';
 import { fixture } from '../helpers/paths.js';
 
 describe('usage errors', () => {
   test('a value not among the choices: one line naming the flag and the choices, and the command\'s help', async () => {
     const r = await runCli(['analyze', 'samples/openai-chat.json', '-f', 'xml']);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toBe('palens: usage: --format: expected one of "table", "json", "csv", got "xml"\n  see: palens analyze --help · exit codes: docs/ERRORS.md\n');
   });
 
   test('capture without -f says -f, and points to capture --help', async () => {
     const r = await runCli(['capture', '--mock', '--prompt-words', '3']);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('palens: usage: missing -f / --profile-export-file FILE (where the export is written)\n');
     expect(r.stderr).toContain('see: palens capture --help');
   });
 
   test('a folder: the quoted glob that names its files is the hint', async () => {
     const r = await runCli(['analyze', '--sweep', 'samples/real-triton']);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain("hint: name its files with a quoted glob: palens analyze --sweep 'samples/real-triton/*.json'");
   });
 
   test("AIPerf's summary picked by a glob: named as such, with the records file to read", async () => {
     const r = await runCli(['analyze', 'samples/peers/aiperf-isl64/*']);
-    expect(r.code).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain("samples/peers/aiperf-isl64/profile_export_aiperf.json is AIPerf's summary");
     expect(r.stderr).toContain('hint: read AIPerf\'s per-request records beside it: samples/peers/aiperf-isl64/profile_export.jsonl');
   });
@@ -57,7 +57,7 @@ describe('tables', () => {
 
   test('an experiment without requests: one line saying so, no throughput or rows of dashes', async () => {
     const r = await runCli(['analyze', fixture('valid/empty-requests.json')]);
-    expect(r.code).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout).toContain('no request completed (the experiment has none)');
     expect(r.stdout).not.toMatch(/^ {2}throughput/m);
     expect(r.stdout).not.toMatch(/^ {2}mean/m);
@@ -81,7 +81,7 @@ describe('tables', () => {
 describe('sweeps', () => {
   test('no request with a known length: the output, then exit 1 with one line', async () => {
     const r = await runCli(['analyze', '--sweep', 'samples/pa-2023-format.json', '--length-by', 'words']);
-    expect(r.code).toBe(1);
+    expectExit(r, 1);
     expect(r.stderr).toBe('palens: invalid input: no request has a known prompt length (length by words): nothing was swept\n');
   });
 });
@@ -115,5 +115,12 @@ describe('--help', () => {
     const flat = async (args: string[]) => (await runCli(args)).stdout.replace(/\s+/g, ' ');
     expect(await flat(['capture', '--help'])).toContain("analyze's -f is --format");
     expect(await flat(['analyze', '--help'])).toContain('AIPerf profile_export.jsonl');
+  });
+});
+
+describe('test helpers', () => {
+  test("a wrong exit code's assertion message carries the CLI's stderr", () => {
+    expect(() => expectExit({ code: 1, stdout: '', stderr: 'palens: server: cannot reach it' }, 0)).toThrow(/palens: server: cannot reach it/);
+    expectExit({ code: 0, stdout: '', stderr: 'anything' }, 0);
   });
 });

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,14 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Expects palens to have exited with `code`; when it did not, the failure shows what palens said on
+ * stderr beside the number (the same text on both sides, so jest's diff prints it as context).
+ */
+export function expectExit(r: CliResult, code: number): void {
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code, stderr: r.stderr });
 }
 
 /** Spawns the built palens binary, as a user would run it. */

@@ -120,6 +120,10 @@ function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance, width
     });
     lines.push('');
   }
+  // An OpenAI stream's event can carry several tokens: its "token-to-token" gaps are between events.
+  if (a.inputs.find((i) => i.file === e.file)?.service_kind === 'openai' && e.metrics.token_to_token_latency.count > 0) {
+    lines.push(c.dim('  (OpenAI: token-to-token latency is between streamed events, each of which may carry several tokens; docs/METRICS.md, "OpenAI captures")'));
+  }
   const ttft = e.metrics.time_to_first_token.mean;
   const t2t = e.metrics.token_to_token_latency.mean;
   // The seed's two lines, as it printed them; where it had nothing to average, say why instead of Python's None.

@@ -124,3 +124,11 @@ describe('test helpers', () => {
     expectExit({ code: 0, stdout: '', stderr: 'anything' }, 0);
   });
 });
+
+describe('OpenAI exports', () => {
+  test('the table says token-to-token gaps are between streamed events', async () => {
+    const r = await runCli(['analyze', 'samples/openai-chat.json']);
+    expect(r.stdout).toContain('(OpenAI: token-to-token latency is between streamed events, each of which may carry several tokens');
+    expect((await runCli(['analyze', 'samples/vllm-legacy-empty-finals.json'])).stdout).not.toContain('OpenAI:');
+  });
+});

@@ -464,6 +464,7 @@ class LevelRun {
     if (lane === null || lane === undefined) {
       lane = this.s.transport.openLane({
         response: (stampNs, r) => this.onResponse(stampNs, r),
+        leaving: (id, stampNs) => this.onLeaving(id, stampNs),
         end: (e) => {
           this.lanes[k] = null;
           const why = e === null ? 'the stream ended before the final response' : `stream failed: ${e.message}`;
@@ -495,7 +496,9 @@ class LevelRun {
    * HTTP/2 layer flushes after the callback), so the stamp is never after the bytes leave and a
    * TTFT is never shorter than the server's; and it is not early by the rest of the turn — when
    * many streams finish together, processing their responses (milliseconds at 128 streams,
-   * bench/driver.ts) happens before the writes, not between a stamp and its write. Their `sent`
+   * bench/driver.ts) happens before the writes, not between a stamp and its write. A transport
+   * that writes later (node:http, one request per tick) moves each stamp to just before its own
+   * write (`leaving`). Their `sent`
    * lines go to the sidecar, synchronously, before any of them is written: a request the server
    * may see is never missing from the sidecar.
    */
@@ -542,6 +545,12 @@ class LevelRun {
       s.totals.sent++;
       if (f.data.intendedNs !== null && !f.data.warmup) s.timing.lag(this.index, Math.max(0, Math.round(now - f.data.intendedNs)));
     }
+  }
+
+  /** A transport that writes after `send` returns says when this request's write comes (driver/transport.ts `leaving`). */
+  private onLeaving(id: string, stampNs: number): void {
+    const f = this.flights.get(id);
+    if (f !== undefined && f.data.written && stampNs > f.data.sendNs) f.data.sendNs = stampNs;
   }
 
   private onResponse(stampNs: number, r: TransportResponse): void {

@@ -16,6 +16,12 @@ export interface LaneEvents {
   response(stampNs: number, r: TransportResponse): void;
   /** The lane ended: null when cleanly, else why; its requests still in flight have failed. */
   end(error: Error | null): void;
+  /**
+   * For a transport that writes a request after `send` returns (node:http writes in a later tick,
+   * one request after another): request `id`'s bytes are written right after `stampNs`. The
+   * capture's send stamp, taken when `send` returned, moves to it.
+   */
+  leaving?(id: string, stampNs: number): void;
 }
 
 /** One stream: requests go out in order, responses come back tagged with their request's id. */

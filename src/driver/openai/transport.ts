@@ -153,6 +153,7 @@ export class OpenAITransport implements Transport {
           req.responses.push(log.count - 1);
           events.response(ev.completeNs, this.response(id, '', chunk.kind === 'done', ev.raw()));
         },
+        leaving: (stampNs) => events.leaving?.(id, stampNs),
         end: (out) => {
           lane.delete(id);
           if (out.status === 'ok') {

@@ -82,10 +82,23 @@ export function listenHttp(port: number, handler: HttpHandler, nowNs: () => numb
         }));
       }
     };
+    // A request is handled after the poll phase that read it (setImmediate), not in its read:
+    // when many clients send at once (a capture's streams in lock-step), every connection's read is
+    // stamped before any handler runs. Handled in the read, each arrival would be stamped after
+    // the handlers of the connections read before it (tens of µs each: parse, head, first event),
+    // late by up to milliseconds at 32 connections, and the mock's TTFT short by as much.
+    let queued = false;
+    const handle = (): void => {
+      queued = false;
+      pump();
+    };
     socket.on('data', (b: Buffer) => {
       if (arrived < 0) arrived = nowNs();
       buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
-      pump();
+      if (!queued) {
+        queued = true;
+        setImmediate(handle);
+      }
     });
   });
   return new Promise((resolve, reject) => {

@@ -62,6 +62,9 @@ interface Row {
   responsesPerSecond: number;
   ttft: [number, number];
   gap: [number, number];
+  /** Whole-process CPU (s) and the responses or events it read, warm-ups included. */
+  cpu: number;
+  read: number;
 }
 
 async function driverRun(api: 'triton' | 'openai', streams: number, tokens: number, perStream: number): Promise<Row> {
@@ -109,6 +112,8 @@ async function driverRun(api: 'triton' | 'openai', streams: number, tokens: numb
     responsesPerSecond: read / t.wall,
     ttft: [percentile(ttft, 50), percentile(ttft, 99)],
     gap: [percentile(gap, 50), percentile(gap, 99)],
+    cpu: t.cpu,
+    read,
   };
 }
 
@@ -122,7 +127,10 @@ async function adversarial(endpoint: string): Promise<{ events: number; err: num
     for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
     const url = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
     const file = join(out, `adv-${endpoint}.json`);
-    cpuTimed([process.execPath, bin, 'capture', '--api', 'openai', '-u', url, '-m', 'adversarial-model', '--endpoint', endpoint, '--max-tokens', '40', '--concurrency', '4', '--request-count', '24', '--prompt-words', '60', '-f', file]);
+    // One warm-up request per stream: the first events and the first request's end run cold code (JIT),
+    // and while a request's end is processed cold (~3 ms) the other streams' reads wait — the p99 of 400
+    // events without a warm-up is those few.
+    cpuTimed([process.execPath, bin, 'capture', '--api', 'openai', '-u', url, '-m', 'adversarial-model', '--endpoint', endpoint, '--max-tokens', '40', '--concurrency', '4', '--request-count', '24', '--warmup', '4', '--prompt-words', '60', '-f', file]);
     const side = readSidecarLines(file);
     const ids = side.experiments[0]!.requests.map((q: { id: string }) => q.id);
     const split = side.experiments[0]!.requests.reduce((n: number, q: { tokens: { split_events: number } }) => n + q.tokens.split_events, 0);
@@ -157,13 +165,26 @@ const us = (ns: number): string => (ns / 1e3).toFixed(0);
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
 console.log('| driver | streams | requests | responses or events | client CPU per response/event (µs) | responses/s | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+const marginal: string[] = [];
 for (const streams of process.argv.includes('--adversarial-only') ? [] : [1, 32]) {
   for (const api of ['triton', 'openai'] as const) {
     const r = await driverRun(api, streams, 50, streams === 1 ? 10 : 2);
     console.log(`| ${r.api} | ${r.streams} | ${r.requests} | ${r.responses} | ${r.cpuUsPerResponse.toFixed(1)} | ${r.responsesPerSecond.toFixed(0)} | ${us(r.ttft[0])} / ${us(r.ttft[1])} | ${us(r.gap[0])} / ${us(r.gap[1])} |`);
+    if (streams === 32) {
+      // Start-up dominates the whole-process CPU of short runs: the same capture with 4× the requests
+      // gives the CPU each further response or event costs.
+      const long = await driverRun(api, streams, 50, 8);
+      marginal.push(`| ${r.api} | ${streams} | ${(((long.cpu - r.cpu) * 1e6) / (long.read - r.read)).toFixed(1)} | ${us(long.ttft[0])} / ${us(long.ttft[1])} | ${us(long.gap[0])} / ${us(long.gap[1])} |`);
+    }
   }
 }
-console.log('\nAdversarial independent server (Python, 2–3 tokens per event, split and merged writes), 4 streams × 24 requests × 40 tokens:');
+if (marginal.length > 0) {
+  console.log('\nClient CPU per further response or event (2 vs 8 requests per stream), and the errors of the longer run:');
+  console.log('| driver | streams | client CPU per response/event, marginal (µs) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const m of marginal) console.log(m);
+}
+console.log('\nAdversarial independent server (Python, 2–3 tokens per event, split and merged writes), 4 streams × (4 warm-up + 24) requests × 40 tokens:');
 console.log('| endpoint | content events | split events | stamp − server write p50 / p99 / max (µs) | min (µs) | \|(stamp − first stamp) − (write − first write)\| p50 / p99 (µs) |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const endpoint of ['chat', 'completions']) {

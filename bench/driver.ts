@@ -4,6 +4,7 @@
  *   npm run bench:driver            # 1, 64 and 128 streams, then a search for the highest rate
  *   npm run bench:driver -- --pin   # the same with the mock on CPU 1 and the client on CPU 0
  *   npm run bench:driver -- --scaling   # 128 and 256 streams: one thread, 1 and 2 lane workers, the reference
+ *   npm run bench:driver -- --stamps    # 64 and 128 streams: responses stamped per event-loop turn and per message
  *
  * The mock runs in its own process (10 ms between tokens, no jitter) and logs when it emitted
  * every response and when every request arrived. Each capture runs in another process under GNU
@@ -17,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cpuTimed, exportSeen, percentile, type Seen } from './clients-common.js';
 import { mockProcess, truthById } from '../test/helpers/mock-process.js';
@@ -40,6 +41,8 @@ interface Run {
   ttftErr: { p50: number; p99: number };
   gapErr: { p50: number; p99: number };
   lag: { p50: number; p99: number } | null;
+  /** Every response's (stamp − sent) − (emitted − request arrived), signed, sorted: below 0, stamped before it could have arrived. */
+  transit: number[];
 }
 
 const timed = (args: string[]): { wall: number; cpu: number } => cpuTimed([...(pin ? ['taskset', '-c', '0'] : []), process.execPath, ...args]);
@@ -82,6 +85,7 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
   const byId = truthById(truthLog);
   const ttftErr: number[] = [];
   const gapErr: number[] = [];
+  const transit: number[] = [];
   let responses = 0;
   for (const q of seen) {
     const truth = byId.get(q.id) ?? [];
@@ -90,6 +94,8 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
     if (n === 0) continue;
     const trueTtft = BigInt(truth[0]!.emitted_epoch_ns) - BigInt(truth[0]!.arrived_epoch_ns);
     ttftErr.push(Math.abs(Number(q.stampsNs[0]! - q.sendNs - trueTtft)));
+    const arrived = BigInt(truth[0]!.arrived_epoch_ns);
+    for (let k = 0; k < n; k++) transit.push(Number(q.stampsNs[k]! - q.sendNs - (BigInt(truth[k]!.emitted_epoch_ns) - arrived)));
     for (let k = 1; k < n; k++) {
       const trueGap = BigInt(truth[k]!.emitted_epoch_ns) - BigInt(truth[k - 1]!.emitted_epoch_ns);
       gapErr.push(Math.abs(Number(q.stampsNs[k]! - q.stampsNs[k - 1]! - trueGap)));
@@ -97,6 +103,7 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
   }
   ttftErr.sort((a, b) => a - b);
   gapErr.sort((a, b) => a - b);
+  transit.sort((a, b) => a - b);
   return {
     client,
     streams,
@@ -107,6 +114,7 @@ async function run(client: Run['client'], streams: number, tokens: number, perSt
     ttftErr: { p50: percentile(ttftErr, 50), p99: percentile(ttftErr, 99) },
     gapErr: { p50: percentile(gapErr, 50), p99: percentile(gapErr, 99) },
     lag: lag === null ? null : { p50: lag.p50, p99: lag.p99 },
+    transit,
   };
 }
 
@@ -116,8 +124,10 @@ const row = (label: string, r: Run): string =>
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}`);
 console.log('Mock: separate process, 20 ms + 50 µs/word to the first token, then 10 ms between tokens, no jitter.');
 console.log(`Each load runs palens capture, then the bare reference client (bench/reference-client.ts), each against a fresh mock${pin ? '; mock pinned to CPU 1, clients to CPU 0' : ''}.\n`);
-console.log('| load | client | responses | responses/s | client CPU per response (µs) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) | schedule lag p50 / p99 (µs) |');
-console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+if (!process.argv.includes('--stamps')) {
+  console.log('| load | client | responses | responses/s | client CPU per response (µs) | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) | schedule lag p50 / p99 (µs) |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+}
 
 // --scaling (docs/SCALE.md): palens with 1 and 2 lane workers beside the single-thread capture and the reference client, same run.
 if (process.argv.includes('--scaling')) {
@@ -127,6 +137,30 @@ if (process.argv.includes('--scaling')) {
     for (const workers of [1, 2]) console.log(row(`${label}, --workers ${workers}`, await run('palens', streams, 100, 3, null, workers)).replace('| palens |', `| palens, ${workers} worker${workers === 1 ? '' : 's'} |`));
     console.log(row(label, await run('reference', streams, 100, 3, null)));
   }
+  process.exit(0);
+}
+// --stamps: the gRPC client's two ways of stamping responses, side by side at 64 and 128 streams, three
+// times: one stamp per event-loop turn (the default) and a stamp per message as grpc-js hands it over.
+// A turn can read the socket more than once, so a turn stamp can be earlier than a later read's bytes;
+// a message stamp is late by the processing of the messages before it. Per response, (stamp − sent) −
+// (emitted − arrived) is the time it and its request spent between the processes: never below zero
+// for a stamp that is not early.
+if (process.argv.includes('--stamps')) {
+  console.log('\n| streams | stamps | load (1-min) | responses | (stamp − sent) − (emitted − arrived) min / p1 / p50 / p99 (µs) | below 0 | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (let rep = 0; rep < 3; rep++) {
+    for (const streams of [64, 128]) {
+      for (const mode of ['turn', 'message']) {
+        process.env.PALENS_STAMP = mode;
+        const load = loadavg()[0]!.toFixed(1);
+        const r = await run('palens', streams, 100, 3, null);
+        const x = r.transit;
+        const below = x.filter((v) => v < 0).length;
+        console.log(`| ${streams} | per ${mode} | ${load} | ${r.responses} | ${us(x[0]!)} / ${us(percentile(x, 1))} / ${us(percentile(x, 50))} / ${us(percentile(x, 99))} | ${below} (${((100 * below) / x.length).toFixed(2)}%) | ${us(r.ttftErr.p50)} / ${us(r.ttftErr.p99)} | ${us(r.gapErr.p50)} / ${us(r.gapErr.p99)} |`);
+      }
+    }
+  }
+  delete process.env.PALENS_STAMP;
   process.exit(0);
 }
 const rows = new Map<number, Run>();

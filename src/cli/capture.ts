@@ -84,6 +84,11 @@ function range(spec: string, flag: string, issues: string[]): number[] {
     issues.push(`${flag} ${spec}: needs start ≤ end and a step above 0`);
     return [];
   }
+  // Counted before the list is made: a range of a hundred million levels is a typo, not a plan.
+  if ((b - a) / s + 1 > MAX_LEVELS) {
+    issues.push(`${flag} ${spec}: ${Math.floor((b - a) / s + 1)} levels; at most ${MAX_LEVELS}`);
+    return [];
+  }
   const out: number[] = [];
   for (let v = a; v <= b + 1e-9; v += s) out.push(Number(v.toPrecision(12)));
   return out;
@@ -106,19 +111,32 @@ interface Resolved {
 /** Request rates palens accepts: one request per 100 s to a million per second. */
 const MIN_RATE = 0.01;
 const MAX_RATE = 1e6;
+/**
+ * Upper bounds of the integer options. Each stream, prompt and level is built before anything is
+ * sent, so a value far beyond any server's (a stray exponent: --concurrency 1e9) would fill the
+ * memory before a request left, with the process deaf to Ctrl-C; it is refused instead.
+ */
+const MAX_CONCURRENCY = 100_000;
+/** Prompts are built whole in memory: a million words is ~6 MB, beyond any model's context. */
+const MAX_PROMPT_LENGTH = 1_000_000;
+/** TensorRT-LLM's max_tokens is an INT32 tensor. */
+const MAX_TOKENS = 2 ** 31 - 1;
+/** Timers hold at most 2^31 − 1 ms (24.8 days); a longer one would fire at once. */
+const MAX_MS = 2 ** 31 - 1;
+const MAX_LEVELS = 1_000;
 
 /** Converts and checks the load options; returns every problem at once. */
 export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?: number; ignoreEos?: boolean; lengthFromScenario?: boolean } = {}): Resolved | string[] {
   // prefill and generation measure as the seed did: count windows of 10, any three "stable" (-s 999).
   const seedLike = defaults.lengthFromScenario === true;
   const issues: string[] = [];
-  const int = (k: string, min: number): number | null => {
+  const int = (k: string, min: number, max: number = Number.MAX_SAFE_INTEGER): number | null => {
     if (raw[k] === undefined) return null;
     const v = Number(raw[k]);
-    if (!Number.isInteger(v) || v < min) issues.push(`--${k}: expected an integer ≥ ${min}, got ${String(raw[k])}`);
+    if (!Number.isInteger(v) || v < min || v > max) issues.push(`--${k}: expected an integer from ${min} to ${max.toLocaleString('en-US')}, got ${String(raw[k])}`);
     return v;
   };
-  const concurrency = int('concurrency', 1) ?? 1;
+  const concurrency = int('concurrency', 1, MAX_CONCURRENCY) ?? 1;
   const rate = raw['request-rate'] === undefined ? null : Number(raw['request-rate']);
   if (rate !== null && !(rate > 0)) issues.push(`--request-rate: expected a rate above 0, got ${String(raw['request-rate'])}`);
   const cr = raw['concurrency-range'] === undefined ? null : range(String(raw['concurrency-range']), '--concurrency-range', issues);
@@ -127,16 +145,17 @@ export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?
   if (loadFlags > 1) issues.push('choose one of --request-rate, --concurrency-range and --request-rate-range');
   if ((rate !== null || rr !== null) && raw.concurrency !== undefined && Number(raw.concurrency) !== 1) issues.push('--concurrency does not go with a request rate');
   let levels: LoadLevel[];
+  if (cr !== null && cr.some((v) => v < 1 || v > MAX_CONCURRENCY)) issues.push(`--concurrency-range ${String(raw['concurrency-range'])}: each level from 1 to ${MAX_CONCURRENCY.toLocaleString('en-US')}`);
   if (cr !== null) levels = cr.map((v) => ({ mode: 'concurrency', value: Math.round(v) }));
   else if (rr !== null) levels = rr.map((v) => ({ mode: 'request_rate', value: v }));
   else if (rate !== null) levels = [{ mode: 'request_rate', value: rate }];
   else levels = [{ mode: 'concurrency', value: concurrency }];
   const requestCount = int('request-count', 1);
-  const maxTokens = int('max-tokens', 1) ?? defaults.maxTokens ?? null;
+  const maxTokens = int('max-tokens', 1, MAX_TOKENS) ?? defaults.maxTokens ?? null;
   const windows = {
     mode: (raw['measurement-mode'] as 'count_windows' | 'time_windows' | undefined) ?? (seedLike ? 'count_windows' : 'time_windows'),
     requestCount: int('measurement-request-count', 1) ?? (seedLike ? 10 : 50),
-    intervalMs: int('measurement-interval', 1) ?? 5000,
+    intervalMs: int('measurement-interval', 1, MAX_MS) ?? 5000,
     stabilityPercent: Number(raw['stability-percentage'] ?? (seedLike ? 999 : 10)),
     maxTrials: int('max-trials', 1) ?? 10,
   };
@@ -144,10 +163,10 @@ export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?
   const ms = (k: string, min: number, what: string): void => {
     if (raw[k] === undefined) return;
     const v = Number(raw[k]);
-    if (!Number.isFinite(v) || v < min || (min === 0 && v === 0 && k === 'timeout')) issues.push(`--${k}: expected ${what}, got ${String(raw[k])}`);
+    if (!Number.isFinite(v) || v < min || v > MAX_MS || (min === 0 && v === 0 && k === 'timeout')) issues.push(`--${k}: expected ${what}, got ${String(raw[k])}`);
   };
-  ms('grace', 0, 'milliseconds ≥ 0');
-  ms('timeout', 0, 'milliseconds above 0');
+  ms('grace', 0, `milliseconds ≥ 0, at most ${MAX_MS}`);
+  ms('timeout', 0, `milliseconds above 0, at most ${MAX_MS}`);
   for (const l of levels) {
     if (l.mode === 'request_rate' && !(l.value >= MIN_RATE && l.value <= MAX_RATE)) issues.push(`request rate ${l.value}: expected ${MIN_RATE} to ${MAX_RATE} requests per second`);
   }
@@ -155,8 +174,8 @@ export function resolveLoad(raw: Record<string, unknown>, defaults: { maxTokens?
   // set-up and for code not yet compiled, so two are sent first and left out by default.
   const warmup = int('warmup', 0) ?? (seedLike ? 2 : 0);
   int('max-errors', 0);
-  const tokens = int('prompt-tokens', 1);
-  const words = int('prompt-words', 1);
+  const tokens = int('prompt-tokens', 1, MAX_PROMPT_LENGTH);
+  const words = int('prompt-words', 1, MAX_PROMPT_LENGTH);
   const tokenizer = raw.tokenizer === undefined ? null : String(raw.tokenizer);
   const inputData = raw['input-data'] === undefined ? null : String(raw['input-data']);
   if (tokens !== null && words !== null) issues.push('choose --prompt-tokens or --prompt-words');
@@ -361,7 +380,7 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
     .map((s) => s.trim())
     .filter(Boolean)
     .map(Number);
-  if (lengths.length === 0 || lengths.some((l) => !Number.isInteger(l) || l < 1)) throw new UsageError(`--lengths ${String(raw.lengths)}: expected comma-separated positive integers`);
+  if (lengths.length === 0 || lengths.some((l) => !Number.isInteger(l) || l < 1 || l > MAX_PROMPT_LENGTH)) throw new UsageError(`--lengths ${String(raw.lengths)}: expected comma-separated integers from 1 to ${MAX_PROMPT_LENGTH.toLocaleString('en-US')}`);
   if (r.inputData !== null) throw new UsageError(`--input-data does not go with ${name}: it makes prompts of each length itself`);
   const tokenizer = r.tokenizer === null ? null : await loadTokenizer(r.tokenizer);
   const unit: 'tokens' | 'words' = tokenizer === null ? 'words' : 'tokens';

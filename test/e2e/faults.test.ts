@@ -142,6 +142,15 @@ describe('hostile command lines and input text', () => {
     [['compare', SAMPLE, SAMPLE, '--seed', 'abc'], '--seed: expected a number, got "abc"'],
     [['compare', SAMPLE, SAMPLE, '--bootstrap', '1e9'], '--bootstrap: expected an integer from 100 to 100000, got 1000000000'],
     [['validate', SAMPLE, '--max-problems', '0'], '--max-problems: expected a positive integer, got 0'],
+    // Values no server takes, that would fill the memory before the first request (deaf to Ctrl-C).
+    [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--concurrency', '1e9'], '--concurrency: expected an integer from 1 to 100,000, got 1000000000'],
+    [['capture', '--mock', '--prompt-words', '1e9', '-f', '/nonexistent/x.json'], '--prompt-words: expected an integer from 1 to 1,000,000, got 1000000000'],
+    [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--concurrency-range', '1:100000000'], '--concurrency-range 1:100000000: 100000000 levels; at most 1000'],
+    [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--concurrency-range', '99999:100001:2'], 'each level from 1 to 100,000'],
+    [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--max-tokens', '1e12'], '--max-tokens: expected an integer from 1 to 2,147,483,647, got 1000000000000'],
+    [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--request-count', '1e30'], '--request-count: expected an integer from 1 to 9,007,199,254,740,991, got 1e+30'],
+    [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--grace', '1e30'], '--grace: expected milliseconds ≥ 0, at most 2147483647, got 1e+30'],
+    [['prefill', '--mock', '--lengths', '4,1e9', '--results', '/nonexistent'], '--lengths 4,1e9: expected comma-separated integers from 1 to 1,000,000'],
   ])('%j: one usage message, exit 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

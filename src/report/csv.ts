@@ -3,6 +3,7 @@
  * (test/unit/report.test.ts checks the two agree). A one-number result (a rate, a goodput) has its
  * number in `value` and its statistics columns empty, in both the per-experiment and the sweep CSV.
  */
+import { printable } from '../printable.js';
 import type { Analysis } from './analysis.js';
 import { percentileKey } from '../metrics/distribution.js';
 import { DISTRIBUTION_METRICS, RATE_METRICS, SWEEP_METRICS } from '../metrics/catalogue.js';
@@ -84,5 +85,8 @@ function row(cells: readonly (string | number | null)[]): string {
 function cell(v: string | number | null): string {
   if (v === null) return '';
   if (typeof v === 'number') return String(v);
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  // A file name or mode is the input's text: escaped as everywhere else palens prints it (a CSV is
+  // read in a terminal too, `| column -s, -t`), then quoted for CSV.
+  const text = printable(v);
+  return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

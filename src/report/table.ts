@@ -43,12 +43,13 @@ export function renderTable(a: Analysis, c: ChalkInstance, width = Infinity): st
 function describeInput(i: InputSummary): string {
   const who = i.format !== undefined && i.format !== 'perf_analyzer' ? peerTitle(i.format, i.version) : i.version === null ? 'perf_analyzer export' : i.version.startsWith('palens') ? `${i.version} capture` : `perf_analyzer ${i.version}`;
   const kind = i.service_kind ? `, ${i.service_kind}` : '';
-  return `${who}${kind} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}${i.truncated ? ' · TRUNCATED (ends early)' : ''}`;
+  // version and service_kind are the file's own text: printed escaped, like a file name.
+  return `${printable(who)}${printable(kind)} · ${bytes(i.bytes)}${i.compressed ? ' (gzip)' : ''}${i.truncated ? ' · TRUNCATED (ends early)' : ''}`;
 }
 
 function experimentBlock(e: FileExperiment, a: Analysis, c: ChalkInstance, width: number): string[] {
   const lines: string[] = [];
-  const load = e.mode === null ? '' : ` · ${e.mode.replace('_', ' ')} ${e.value}`;
+  const load = e.mode === null ? '' : ` · ${printable(e.mode.replace('_', ' '))} ${e.value}`;
   // No windows (a capture cut short before its first, a --request-count run): nothing to say here.
   const windows = e.windows === null || e.windows === 0 ? '' : ` · ${e.windows} window${e.windows === 1 ? '' : 's'}`;
   const fileNote = a.inputs.length > 1 ? c.dim(` (${printable(e.file)})`) : '';

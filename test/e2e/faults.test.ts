@@ -174,4 +174,27 @@ describe('hostile command lines and input text', () => {
       }
     });
   });
+
+  test('a valid export whose own text (version, service_kind, mode, file name) holds escapes: the table and the CSV print them escaped', async () => {
+    await withTempDir(async (dir) => {
+      const evil = '\u001b[31mRED\u001b[2J\r\nforged\u009b\u202e';
+      const name = join(dir, 'evil\u001b[31m\nname.json');
+      const doc = {
+        experiments: [{ experiment: { mode: evil, value: 1 }, requests: [{ timestamp: 1700000000000000001, response_timestamps: [1700000000000001001, 1700000000000001301] }], window_boundaries: [] }],
+        version: evil,
+        service_kind: evil,
+        endpoint: '',
+      };
+      await writeFile(name, JSON.stringify(doc));
+      for (const format of ['table', 'csv']) {
+        const r = await runCli(['analyze', name, '-f', format]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+        expect(r.stdout).toContain('\\u001b[31mRED');
+      }
+      // JSON keeps the text exact.
+      const json = await runCli(['analyze', name, '-f', 'json']);
+      expect(JSON.parse(json.stdout).inputs[0].version).toBe(evil);
+    });
+  });
 });

@@ -2,6 +2,7 @@
  * `palens capture`, `palens prefill`, `palens generation` and `palens mock`: the driver and the
  * mock server on the command line.
  */
+import { printable } from '../printable.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -206,7 +207,7 @@ export function tritonTarget(url: unknown, io: CliIo): string {
   const m = /^(\[[^\]]+\]|[^:/\s]+)(?::(\d+))?$/.exec(u);
   if (m === null) throw new UsageError(`-u ${u}: expected HOST:PORT for Triton's gRPC API (an OpenAI-compatible server: http://HOST:PORT)`);
   if (m[2] === undefined) {
-    io.stderr.write(`palens: -u ${u} names no port: using ${u}:8001, Triton's gRPC port\n`);
+    io.stderr.write(`palens: -u ${printable(u)} names no port: using ${printable(u)}:8001, Triton's gRPC port\n`);
     return `${u}:8001`;
   }
   const port = Number(m[2]);
@@ -284,6 +285,10 @@ function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, 
   };
 }
 
+/** A server's error text, at most this many characters (a 5 MB error page is not a message). */
+const ERROR_CHARS = 500;
+const clip = (t: string): string => (t.length > ERROR_CHARS ? `${t.slice(0, ERROR_CHARS)}… (${t.length.toLocaleString('en-US')} characters)` : t);
+
 function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock = false): void {
   for (const l of res.levels) {
     const bad = Object.entries(l.statuses).filter(([k, v]) => k !== 'ok' && v > 0);
@@ -295,7 +300,7 @@ function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock
       `palens: ${prefix}${l.mode.replace('_', ' ')} ${l.value}: ${l.requests} requests, ${l.statuses.ok} ok${bad.map(([k, v]) => `, ${v} ${k.replace('_', ' ')}`).join('')}${stability}${lag}${intended}\n`,
     );
   }
-  io.stderr.write(`palens: wrote ${res.exportFile} and ${res.sidecarFile}${res.interrupted ? ' (interrupted)' : ''}\n`);
+  io.stderr.write(`palens: wrote ${printable(res.exportFile)} and ${printable(res.sidecarFile)}${res.interrupted ? ' (interrupted)' : ''}\n`);
   if (res.interrupted && res.levels.every((l) => l.requests === 0)) {
     io.stderr.write('palens: interrupted before any request was sent: the export holds no request, its sidecar says it was interrupted\n');
   }
@@ -303,8 +308,9 @@ function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock
   const where = embeddedMock ? ' (--mock runs the mock in this process; `palens mock` in a process of its own leaves the client its loop)' : '';
   for (const w of timingWarnings(res.timingHealth)) io.stderr.write(`palens: warning: ${w}${where}\n`);
   if (res.stoppedReason) {
-    io.stderr.write(`palens: stopped early: ${res.stoppedReason}\n`);
-    if (res.firstError !== null) io.stderr.write(`palens: the first failure said: ${res.firstError}\n`);
+    io.stderr.write(`palens: stopped early: ${printable(res.stoppedReason)}\n`);
+    // The server's text: escaped (it must not drive the terminal or forge a line) and cut to a line's worth.
+    if (res.firstError !== null) io.stderr.write(`palens: the first failure said: ${printable(clip(res.firstError))}\n`);
   }
 }
 
@@ -369,7 +375,15 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
     io.stdout.write(format === 'json' ? renderJson(analysis) : renderTable(analysis, chalk, io.stdoutColumns ?? Infinity));
   }
   if (res.interrupted) return EXIT.interrupted;
-  return res.stoppedReason === null ? EXIT.ok : EXIT.invalid;
+  if (res.stoppedReason !== null) return EXIT.invalid;
+  // Too few requests for the stop rule (its first 5), all failed: a capture of nothing is no success.
+  const ended = res.levels.reduce((n, l) => n + l.requests, 0);
+  if (ended > 0 && res.levels.every((l) => l.statuses.ok === 0)) {
+    io.stderr.write(`palens: no request succeeded (${ended} failed)\n`);
+    if (res.firstError !== null) io.stderr.write(`palens: the first failure said: ${printable(clip(res.firstError))}\n`);
+    return EXIT.invalid;
+  }
+  return EXIT.ok;
 }
 
 export async function scenarioCommand(name: 'prefill' | 'generation', raw: Record<string, unknown>, io: CliIo): Promise<number> {
@@ -421,7 +435,7 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
   if (raw.html !== false) {
     const report = join(results, `${name}-report.html`);
     await writeFile(report, renderHtml(analysis, { captures: new Set(files) }));
-    io.stderr.write(`palens: wrote ${report}\n`);
+    io.stderr.write(`palens: wrote ${printable(report)}\n`);
   }
   return interrupted ? EXIT.interrupted : EXIT.ok;
 }

@@ -7,6 +7,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readSidecar } from '../../src/export/sidecar.js';
 import { validateFile } from '../../src/export/validate.js';
@@ -175,4 +177,36 @@ describe('a capture under faults', () => {
       }
     });
   }, 120_000);
+
+  test("a server's error text with escapes and newlines is printed escaped and cut to a line, never raw", async () => {
+    const evil = 'boom \u001b[31mRED\u001b[2J\r\npalens: forged line\u0007\u009b\u202e' + 'x'.repeat(5000);
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/v1/models')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model' }] }));
+        return;
+      }
+      req.resume();
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: evil } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await withTempDir(async (dir) => {
+        const { port } = server.address() as AddressInfo;
+        const r = await spawnCli(['capture', '-u', `http://127.0.0.1:${port}`, '-m', 'm', '--max-tokens', '4', '--request-count', '8', '--prompt-words', '4', '-f', join(dir, 'e.json')]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain('palens: the first failure said: ');
+        expect(r.stderr).toContain('boom \\u001b[31mRED\\u001b[2J\\r\\npalens: forged line');
+        expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+        for (const line of r.stderr.trimEnd().split('\n')) expect(line).toMatch(/^(palens: |  )/);
+        expect(r.stderr).not.toContain('x'.repeat(600));
+        // Fewer requests than the stop rule's first 5, every one failed: exit 1 all the same.
+        const few = await spawnCli(['capture', '-u', `http://127.0.0.1:${port}`, '-m', 'm', '--max-tokens', '4', '--request-count', '3', '--prompt-words', '4', '-f', join(dir, 'few.json')]);
+        expect(few.code).toBe(1);
+        expect(few.stderr).toContain('palens: no request succeeded (3 failed)');
+        expect(few.stderr).toContain('palens: the first failure said: HTTP 500');
+      });
+    } finally {
+      server.close();
+    }
+  });
 });

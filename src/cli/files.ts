@@ -27,6 +27,8 @@ export async function expandFiles(args: readonly string[], what: string): Promis
   const all: string[] = [];
   const empty: string[] = [];
   for (const arg of args) {
+    // An empty name (an unset shell variable: palens analyze "$FILE") names no file; fast-glob would throw.
+    if (arg.trim() === '') throw new UsageError(`${what}: an empty file name ('${arg}')`);
     if (fg.isDynamicPattern(arg)) {
       const matches = (await fg(arg, { onlyFiles: true, dot: false })).sort(natural);
       if (matches.length === 0) empty.push(arg);

@@ -80,16 +80,18 @@ function notBooleans(args: readonly string[], booleans: readonly string[]): stri
 }
 
 /**
- * yargs turns a number option's "abc" into NaN and carries on; every such option is named here with
- * what was typed, so that no command sees NaN.
+ * yargs turns a number option's "abc" into NaN, and an empty value into 0, and carries on; every
+ * such option is named here with what was typed, so that no command sees NaN or an invented 0.
  */
 function notNumbers(args: readonly string[], argv: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(argv)) {
     // Long names only: yargs also sets each option's camelCase and one-letter aliases.
-    if (!(typeof value === 'number' && Number.isNaN(value)) || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(key) || key.length === 1) continue;
+    if (typeof value !== 'number' || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(key) || key.length === 1) continue;
     const i = args.findIndex((a) => a === `--${key}` || a.startsWith(`--${key}=`));
     const typed = i < 0 ? undefined : args[i]!.includes('=') ? args[i]!.slice(args[i]!.indexOf('=') + 1) : args[i + 1];
+    // yargs also reads an empty or blank value ('--seed=', `--seed ''`) as 0.
+    if (!Number.isNaN(value) && !(typed !== undefined && typed.trim() === '')) continue;
     out.push(`--${key}: expected a number, got ${typed === undefined ? 'nothing' : JSON.stringify(typed)}`);
   }
   return out;

@@ -150,6 +150,12 @@ describe('hostile command lines and input text', () => {
     [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--max-tokens', '1e12'], '--max-tokens: expected an integer from 1 to 2,147,483,647, got 1000000000000'],
     [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--request-count', '1e30'], '--request-count: expected an integer from 1 to 9,007,199,254,740,991, got 1e+30'],
     [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--grace', '1e30'], '--grace: expected milliseconds ≥ 0, at most 2147483647, got 1e+30'],
+    [['compare', SAMPLE, SAMPLE, '--seed='], '--seed: expected a number, got ""'],
+    [['compare', SAMPLE, SAMPLE, '--fail-if-slower', ' '], '--fail-if-slower: expected a number, got " "'],
+    [['analyze', ''], "an empty file name ('')"],
+    [['validate', SAMPLE, ''], "an empty file name ('')"],
+    [['compare', SAMPLE, ''], "an empty file name ('')"],
+    [['analyze', '--sweep', ' '], "an empty file name (' ')"],
     [['prefill', '--mock', '--lengths', '4,1e9', '--results', '/nonexistent'], '--lengths 4,1e9: expected comma-separated integers from 1 to 1,000,000'],
   ])('%j: one usage message, exit 2', async (args, message) => {
     const r = await runCli(args);

@@ -580,6 +580,9 @@ class LevelRun {
       this.wake?.();
       return;
     }
+    // A request given up on is stopped on the wire (an OpenAI stream's socket is closed), so the
+    // server sees the cancellation and the client stops reading it; its status stays as decided here.
+    if (status === 'timeout' || status === 'cancelled') s.transport.abandon?.(f.id);
     const record = s.builder.build({
       id: f.id,
       experiment: this.index,

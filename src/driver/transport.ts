@@ -50,6 +50,13 @@ export interface Transport {
   openLane(events: LaneEvents): Lane;
   /** The export's service_kind and endpoint (perf_analyzer's); Triton's ("triton", "") when absent. */
   readonly exportKind?: { serviceKind: string; endpoint: string };
+  /**
+   * A request given up on (timed out, or cancelled at the end of a capture): stop it on the wire, so
+   * that the server sees the cancellation and frees its slot, and nothing goes on reading its
+   * answer. Called before `requestExtras`; late responses to it are ignored either way. A transport
+   * whose requests share one stream (Triton's gRPC lanes) has no per-request cancel and leaves it out.
+   */
+  abandon?(id: string): void;
   /** What the sidecar adds to a finished request's line (e.g. OpenAI token counts); asked once, when it ends. */
   requestExtras?(id: string): Record<string, unknown> | null;
   /** The most responses stamped in one read, for the timing health. */

@@ -8,6 +8,8 @@ import { spawnCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 import { expectSchema } from '../helpers/schemas.js';
 import { readSidecarLines } from '../helpers/sidecar.js';
+import { DEFAULT_LAW } from '../../src/mock/latency.js';
+import { startOpenAIMock } from '../../src/mock/openai/server.js';
 
 const python = spawnSync('python3', ['--version']).status === 0;
 
@@ -157,5 +159,34 @@ describe('palens capture --mock --api openai', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--input-data is for');
     expect(res.stderr).toContain('--extra-input is for');
+  });
+});
+
+describe('a request that times out', () => {
+  test('its HTTP stream is closed at the timeout: the server sees the client go away while the capture goes on; status timeout', async () => {
+    // Every stream stalls for a minute halfway: only the client's timeout can end a request.
+    const mock = await startOpenAIMock({ port: 0, law: { ...DEFAULT_LAW, prefillBaseMs: 1, decodeGapMs: 1, jitterMs: 0 }, faults: { stallMs: 60_000, stallRate: 1 } });
+    const dir = await mkdtemp(join(tmpdir(), 'palens-openai-timeout-'));
+    try {
+      const out = join(dir, 'x.json');
+      const res = await spawnCli(['capture', '--api', 'openai', '-u', mock.target, '-m', 'palens-mock', '--max-tokens', '4', '--concurrency', '1', '--request-count', '3', '--timeout', '300', '--prompt-words', '5', '-f', out]);
+      expect(res.stderr).toContain('3 requests, 0 ok, 3 timeout');
+      const sidecar = readSidecarLines(out);
+      const requests = sidecar.experiments[0]!.requests;
+      expect(requests.map((r) => r.status)).toEqual(['timeout', 'timeout', 'timeout']);
+      // What arrived before the stall is kept: the role chunk and the first content event.
+      for (const r of requests) expect(r.tokens.output).toBeGreaterThan(0);
+      const ids = [...requests].sort((a, b) => a.send_ns.localeCompare(b.send_ns)).map((r) => r.id as string);
+      const closed = (id: string) => mock.truth.find((t) => t.id === id && t.kind === 'closed');
+      for (const id of ids) expect(closed(id)).toBeDefined();
+      // Closed at its timeout, not when the capture ended: the mock saw the first request's
+      // connection close before the third request arrived (one clock, the mock's own log).
+      const third = mock.truth.find((t) => t.id === ids[2]);
+      expect(closed(ids[0]!)!.emittedNs).toBeLessThan(third!.arrivedNs);
+      expect(mock.active()).toBe(0);
+    } finally {
+      await mock.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -177,6 +177,17 @@ export class OpenAITransport implements Transport {
     return { id, error, final, outputs: RESPONSE_OUTPUT, raw: [Buffer.concat([this.lengthPrefix, raw])] };
   }
 
+  /**
+   * Timed out or cancelled: the HTTP request is destroyed (its socket closed, so the server sees the
+   * client go away) and leaves its lane; what it received stays for its token report.
+   */
+  abandon(id: string): void {
+    const req = this.requests.get(id);
+    if (req === undefined) return;
+    req.stream?.abort();
+    req.lane.delete(id);
+  }
+
   /** The request's token report, once it has ended (the capture asks as it writes the request's record); then forgotten. */
   requestExtras(id: string): { tokens: TokenReport } | null {
     const req = this.requests.get(id);

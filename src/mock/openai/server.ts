@@ -52,7 +52,8 @@ export interface OpenAITruthEntry {
   model: string;
   /** Position of the event in its stream (0 = the first event, the role chunk for chat). */
   index: number;
-  kind: 'role' | 'content' | 'finish' | 'usage' | 'done' | 'error' | 'http_error';
+  /** `closed`: the client closed the connection before the stream ended (a timeout or cancel); `emittedNs` is when the mock saw it. */
+  kind: 'role' | 'content' | 'finish' | 'usage' | 'done' | 'error' | 'http_error' | 'closed';
   /** Tokens in the event (content events only). */
   tokens: number;
   /** ns since the clock's anchor, right after the event's bytes were handed to the socket. */
@@ -101,6 +102,8 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
   let emittedEvents = 0;
   let dropped = false;
   let dropAll = (): void => undefined;
+  /** Connections the mock itself dropped (a fault): their close is not the client's. */
+  const droppedByMock = new WeakSet<object>();
 
   const truthFile = new TruthLogFile(o.truthLog, truth, clock);
   const record = (e: Omit<OpenAITruthEntry, 'emittedNs'>): void => {
@@ -169,6 +172,7 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
         finished = true;
         active--;
         for (const t of timers) t.cancel();
+        if (!droppedByMock.has(ex.socket)) record({ id, model, index: index++, kind: 'closed', tokens: 0, arrivedNs: started, promptTokens, error: 'the client closed the connection' });
       }
     });
     let index = 0;
@@ -229,7 +233,10 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
 
   const listener = await listenHttp(o.port, handle, () => clock.nowNs());
   dropAll = () => {
-    for (const s of listener.sockets) s.destroy();
+    for (const s of listener.sockets) {
+      droppedByMock.add(s);
+      s.destroy();
+    }
   };
   return {
     port: listener.port,

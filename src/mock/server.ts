@@ -6,7 +6,6 @@
  * HTTP/2 (mock/http2-grpc.ts), the driver's is @grpc/grpc-js. Each ModelStreamInfer call is a
  * MockStream (mock/stream.ts).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { seeded } from '../records/random.js';
 import { inferenceService, type Plain } from '../proto/codec.js';
 import { type Clock, MonotonicClock } from '../records/clock.js';
@@ -15,6 +14,7 @@ import { type LatencyLaw, LatencyModel } from './latency.js';
 import { MODEL_NAMES, MODELS, type MockModel } from './models.js';
 import { PreciseScheduler } from './scheduler.js';
 import { type MockContext, MockStream } from './stream.js';
+import { TruthLogFile } from './truth-log.js';
 
 export interface MockFaults {
   /** Fraction of requests answered with an error instead of tokens (seeded). */
@@ -72,27 +72,13 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
   const random = seeded(o.law.seed + 7);
   const countTokens = o.countTokens ?? ((t: string) => t.split(/\s+/).filter(Boolean).length);
   const truth: TruthEntry[] = [];
-  const log: WriteStream | null = o.truthLog ? createWriteStream(o.truthLog) : null;
+  const truthFile = new TruthLogFile(o.truthLog, truth, clock);
   const calls = new Set<DuplexCall<Plain, Plain>>();
   let dropAll = (): void => undefined;
   let emitted = 0;
   let dropped = false;
   const scheduler = new PreciseScheduler(clock, () => stampBatch());
 
-  // Truth lines are formatted and written in batches, off the emission path: a JSON.stringify and
-  // a file write between two responses would delay the next one's bytes.
-  let unlogged = 0;
-  let flushTimer: NodeJS.Timeout | null = null;
-  const flushLog = (): void => {
-    flushTimer = null;
-    if (log === null || unlogged === truth.length) return;
-    const lines: string[] = [];
-    for (; unlogged < truth.length; unlogged++) {
-      const e = truth[unlogged]!;
-      lines.push(JSON.stringify({ ...e, emitted_epoch_ns: clock.epochNs(e.emittedNs), arrived_epoch_ns: clock.epochNs(e.arrivedNs) }) + '\n');
-    }
-    log.write(lines.join(''));
-  };
   // Responses due together (a decode step's worth, when many streams are in lock-step) are written
   // in one batch and leave in one flush, after it: all are stamped once, when the batch is done,
   // as the client stamps all responses that arrive in one read once.
@@ -107,7 +93,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     const entry: TruthEntry = { ...e, emittedNs: clock.nowNs() };
     truth.push(entry);
     if (scheduler.running) batch.push(entry);
-    if (log !== null && flushTimer === null) flushTimer = setTimeout(flushLog, 100);
+    truthFile.added();
   };
 
   const ctx: MockContext = {
@@ -191,9 +177,7 @@ export async function startMock(o: MockOptions): Promise<RunningMock> {
     async close() {
       scheduler.stop();
       await raw.close();
-      if (flushTimer !== null) clearTimeout(flushTimer);
-      flushLog();
-      if (log !== null) await new Promise<void>((resolve) => log.end(resolve));
+      await truthFile.close();
     },
   };
 }

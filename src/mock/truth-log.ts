@@ -2,7 +2,9 @@
  * A mock's truth log on disk: every entry the mock records (when a request arrived, when each
  * response left), one JSON line each with its times also as exact ns since the epoch. Lines are
  * formatted and written in batches, 100 ms after the first unwritten entry, off the emission path:
- * a JSON.stringify and a file write between two responses would delay the next one's bytes.
+ * a JSON.stringify and a file write between two responses would delay the next one's bytes. An
+ * entry may still change until it is written (the gRPC mock stamps a batch of responses once the
+ * batch has been handed to HTTP/2). Both mocks (mock/server.ts, mock/openai/server.ts) write theirs here.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Clock } from '../records/clock.js';

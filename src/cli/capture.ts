@@ -215,7 +215,12 @@ export function tritonTarget(url: unknown, io: CliIo): string {
   return u;
 }
 
-async function withTarget<T>(raw: Record<string, unknown>, io: CliIo, backend: Backend, fn: (target: string, model: string) => Promise<T>): Promise<T> {
+/**
+ * The server, or the embedded mock (--mock). The mock counts prompt tokens with --tokenizer when one
+ * is given, as a real server counts with its own: else its TTFT and usage.prompt_tokens would be
+ * by words while palens's prompt lengths are in tokens.
+ */
+async function withTarget<T>(raw: Record<string, unknown>, io: CliIo, backend: Backend, fn: (target: string, model: string) => Promise<T>, tokenizer: TokenCounter | null = null): Promise<T> {
   let mock: RunningMock | RunningOpenAIMock | null = null;
   const api = apiOf(raw);
   const problems = apiProblems(raw, api);
@@ -224,7 +229,8 @@ async function withTarget<T>(raw: Record<string, unknown>, io: CliIo, backend: B
     let target = api === 'triton' && !raw.mock ? tritonTarget(raw.url, io) : String(raw.url ?? defaultUrl(api));
     let model = raw.model === undefined ? null : String(raw.model);
     if (raw.mock) {
-      mock = api === 'openai' ? await startEmbeddedOpenAIMock(EMBEDDED_LAW, raw) : await startMock({ port: 0, law: EMBEDDED_LAW });
+      const counting = tokenizer === null ? {} : { countTokens: (t: string) => tokenizer.count(t) };
+      mock = api === 'openai' ? await startEmbeddedOpenAIMock(EMBEDDED_LAW, raw, counting) : await startMock({ port: 0, law: EMBEDDED_LAW, ...counting });
       target = mock.target;
       io.stderr.write(`palens: --mock: the embedded palens mock on ${target}, latency law ${describeLaw(EMBEDDED_LAW)}\n`);
       model ??= api === 'openai' ? OPENAI_MOCK_MODEL : MOCK_MODEL[backend];
@@ -288,17 +294,25 @@ function buildConfig(raw: Record<string, unknown>, r: Resolved, target: string, 
 /** A server's error text, at most this many characters (a 5 MB error page is not a message). */
 const ERROR_CHARS = 500;
 const clip = (t: string): string => (t.length > ERROR_CHARS ? `${t.slice(0, ERROR_CHARS)}… (${t.length.toLocaleString('en-US')} characters)` : t);
+const signed = (n: number): string => (n > 0 ? `+${n}` : String(n));
 
-function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock = false): void {
+function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock = false, promptUnit: 'tokens' | 'words' | null = null): void {
   for (const l of res.levels) {
     const bad = Object.entries(l.statuses).filter(([k, v]) => k !== 'ok' && v > 0);
     const lag = l.scheduleLagNs === null ? '' : ` · schedule lag p50 ${((l.scheduleLagNs.p50 ?? 0) / 1e6).toFixed(3)} ms, p99 ${((l.scheduleLagNs.p99 ?? 0) / 1e6).toFixed(3)} ms`;
     const intended =
       l.ttftFromIntendedMeanNs === null ? '' : ` · mean TTFT ${((l.ttftFromSendMeanNs ?? 0) / 1e6).toFixed(3)} ms from send, ${(l.ttftFromIntendedMeanNs / 1e6).toFixed(3)} ms from intended send`;
     const stability = l.stable === null ? '' : l.stable ? ` · stable after ${l.windows} windows` : ` · not stable after ${l.windows} windows`;
+    const p = l.promptTokens;
+    const range = p === null || p.min_difference === null ? '' : p.min_difference === p.max_difference ? signed(p.min_difference) : `${signed(p.min_difference)} to ${signed(p.max_difference!)}`;
+    const counted = p !== null && p.differing > 0 ? ` · ${p.differing} of ${p.compared} prompts counted differently by the server (usage.prompt_tokens ${range} tokens)` : '';
     io.stderr.write(
-      `palens: ${prefix}${l.mode.replace('_', ' ')} ${l.value}: ${l.requests} requests, ${l.statuses.ok} ok${bad.map(([k, v]) => `, ${v} ${k.replace('_', ' ')}`).join('')}${stability}${lag}${intended}\n`,
+      `palens: ${prefix}${l.mode.replace('_', ' ')} ${l.value}: ${l.requests} requests, ${l.statuses.ok} ok${bad.map(([k, v]) => `, ${v} ${k.replace('_', ' ')}`).join('')}${counted}${stability}${lag}${intended}\n`,
     );
+  }
+  // An OpenAI server's prompt count is compared only with a length palens knows in tokens.
+  if (promptUnit === 'words' && res.levels.length > 0 && res.levels.every((l) => l.promptTokens !== null && l.promptTokens.compared === 0)) {
+    io.stderr.write("palens: prompt lengths are in words (no --tokenizer): the server's usage.prompt_tokens is kept per request in the sidecar, not compared\n");
   }
   io.stderr.write(`palens: wrote ${printable(res.exportFile)} and ${printable(res.sidecarFile)}${res.interrupted ? ' (interrupted)' : ''}\n`);
   if (res.interrupted && res.levels.every((l) => l.requests === 0)) {
@@ -363,12 +377,12 @@ export async function captureCommand(raw: Record<string, unknown>, io: CliIo): P
         });
       }
       return capture(cfg);
-    });
+    }, tokenizer);
   } finally {
     bar.stop();
     io.signal?.removeEventListener('abort', stopping);
   }
-  describeResult(res, io, '', Boolean(raw.mock));
+  describeResult(res, io, '', Boolean(raw.mock), prompt?.unit ?? null);
   const c = clock as Clock | null;
   if (c !== null) {
     const analysis = live.analysis(file, statSync(file).size, (ns) => c.epochNs(ns), kind);
@@ -421,11 +435,11 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
         cfg.onProgress = (p) => bar.update(label, i, p);
         const res = await capture(cfg);
         bar.update(label, i + 1, { level: 0, levels: 1, sent: 0, done: 0, errors: 0, phase: 'drain' });
-        describeResult(res, io, `${name} · length ${i + 1}/${lengths.length} (${length} ${unit}) · `, Boolean(raw.mock));
+        describeResult(res, io, `${name} · length ${i + 1}/${lengths.length} (${length} ${unit}) · `, Boolean(raw.mock), unit);
         files.push(file);
         interrupted = res.interrupted;
       }
-    });
+    }, tokenizer);
   } finally {
     bar.stop();
     io.signal?.removeEventListener('abort', stopping);

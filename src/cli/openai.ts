@@ -75,8 +75,8 @@ export function tokensPerChunk(spec: unknown): number | [number, number] {
   return a === b ? a : [a, b];
 }
 
-export function startEmbeddedOpenAIMock(law: LatencyLaw, raw: Record<string, unknown>): Promise<RunningOpenAIMock> {
-  return startOpenAIMock({ port: 0, law, tokensPerChunk: tokensPerChunk(raw['tokens-per-chunk']) });
+export function startEmbeddedOpenAIMock(law: LatencyLaw, raw: Record<string, unknown>, o: { countTokens?: (t: string) => number } = {}): Promise<RunningOpenAIMock> {
+  return startOpenAIMock({ port: 0, law, tokensPerChunk: tokensPerChunk(raw['tokens-per-chunk']), ...o });
 }
 
 export async function openaiMockCommand(raw: Record<string, unknown>, io: CliIo, law: LatencyLaw, countTokens: ((t: string) => number) | null): Promise<void> {

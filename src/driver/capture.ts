@@ -22,6 +22,7 @@ import type { BuiltPrompt, PromptBuilder } from '../prompts/builder.js';
 import type { Plain } from '../proto/codec.js';
 import type { CaptureEnd, CaptureSink, CaptureStatus } from '../records/capture-record.js';
 import type { Clock } from '../records/clock.js';
+import { type PromptTokensCheck, PromptTokenTally } from '../records/prompt-token-check.js';
 import { FailureRule, type FailurePolicy } from './failure-rule.js';
 import { type Flight, FlightTable } from './flights.js';
 import { type Pacer, pacerFor } from './pacer.js';
@@ -107,6 +108,8 @@ export interface LevelResult {
   /** Mean TTFT measured from the intended send time (open loop), ns. */
   ttftFromIntendedMeanNs: number | null;
   ttftFromSendMeanNs: number | null;
+  /** OpenAI captures: the server's usage.prompt_tokens against palens's prompt length, over measured requests; null otherwise. */
+  promptTokens: PromptTokensCheck | null;
 }
 
 export interface CaptureResult {
@@ -322,6 +325,7 @@ class LevelRun {
   private wake: (() => void) | null = null;
   private ttftFromSend = { sum: 0, n: 0 };
   private ttftFromIntended = { sum: 0, n: 0 };
+  private readonly promptCheck = new PromptTokenTally();
 
   constructor(
     private readonly s: Shared,
@@ -388,6 +392,7 @@ class LevelRun {
       scheduleLagNs: lag,
       ttftFromIntendedMeanNs: this.ttftFromIntended.n > 0 ? this.ttftFromIntended.sum / this.ttftFromIntended.n : null,
       ttftFromSendMeanNs: this.ttftFromSend.n > 0 ? this.ttftFromSend.sum / this.ttftFromSend.n : null,
+      promptTokens: this.promptCheck.result(),
     };
   }
 
@@ -595,7 +600,7 @@ class LevelRun {
       promptTokens: d.prompt?.tokens ?? -1,
       requestInputs: s.transport.requestInputs(d.plan),
       responses: d.responses,
-      extras: s.transport.requestExtras?.(f.id) ?? null,
+      extras: s.transport.requestExtras?.(f.id, d.prompt?.tokens ?? -1) ?? null,
     });
     s.sinks.call((k) => k.record(record));
     if (status === 'ok') s.totals.ok++;
@@ -612,6 +617,7 @@ class LevelRun {
     else {
       this.statuses[status]++;
       this.done++;
+      this.promptCheck.add(record.extras?.tokens);
       this.measured(record.responseCount, record.responseNs, record.responseEmpty, record.sendNs, record.intendedNs);
     }
     this.progress();

@@ -57,8 +57,11 @@ export interface Transport {
    * whose requests share one stream (Triton's gRPC lanes) has no per-request cancel and leaves it out.
    */
   abandon?(id: string): void;
-  /** What the sidecar adds to a finished request's line (e.g. OpenAI token counts); asked once, when it ends. */
-  requestExtras?(id: string): Record<string, unknown> | null;
+  /**
+   * What the sidecar adds to a finished request's line (e.g. OpenAI token counts); asked once, when
+   * it ends, with the prompt's length in tokens as palens built or counted it (-1 when unknown).
+   */
+  requestExtras?(id: string, promptTokens: number): Record<string, unknown> | null;
   /** The most responses stamped in one read, for the timing health. */
   maxResponsesPerRead?(): number;
   close(): void;

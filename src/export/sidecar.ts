@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { InputError, IoError } from '../errors.js';
 import { blankRecord, type RecordSink, type RequestStatus } from '../records/record.js';
 import type { PromptLengths } from '../records/prompt-lengths.js';
+import { type PromptTokensCheck, PromptTokenTally } from '../records/prompt-token-check.js';
 
 export const sidecarPath = (exportPath: string): string => `${exportPath}.palens.jsonl`;
 /** The earlier single-document form. */
@@ -107,6 +108,8 @@ export interface Sidecar {
    * prompt lengths, so that status() and lengths.lookup() answer for it (export/sidecar.ts joinStatuses).
    */
   placeInFlight(req: InFlightRequest, index: number, status: 'in_flight' | null): void;
+  /** Measured requests whose server counted the prompt differently from palens (an OpenAI capture's `tokens`); null without token reports. */
+  promptTokensCheck: PromptTokensCheck | null;
   lengths: PromptLengths;
 }
 
@@ -121,6 +124,7 @@ export async function readSidecar(exportPath: string): Promise<Sidecar | null> {
 async function readLines(file: string): Promise<Sidecar> {
   const experiments = new Map<number, ExperimentRequests>();
   const sent = new Map<string, InFlightRequest>();
+  const promptCheck = new PromptTokenTally();
   const of = (i: number): ExperimentRequests => {
     let e = experiments.get(i);
     if (e === undefined) experiments.set(i, (e = new ExperimentRequests()));
@@ -166,6 +170,7 @@ async function readLines(file: string): Promise<Sidecar> {
           sent.delete(String(o.id));
           if (o.warmup !== true) {
             const output = (o.tokens as { output?: unknown } | undefined)?.output;
+            promptCheck.add(o.tokens);
             of(Number(o.experiment)).set(Number(o.index), o.status as RequestStatus, (o.prompt_tokens as number | null) ?? null, (o.prompt_words as number | null) ?? null, typeof output === 'number' ? output : null);
           }
           break;
@@ -180,7 +185,7 @@ async function readLines(file: string): Promise<Sidecar> {
   }
   if (pendingBad !== null) truncated = true;
   const prompt = (header?.prompt as { unit?: 'tokens' | 'words'; tokenizer?: string | null } | undefined) ?? {};
-  return build(file, 2, (header?.config as Record<string, unknown> | undefined) ?? null, prompt, end, truncated, [...sent.values()], experiments);
+  return build(file, 2, (header?.config as Record<string, unknown> | undefined) ?? null, prompt, end, truncated, [...sent.values()], experiments, promptCheck.result());
 }
 
 interface LegacyDoc {
@@ -225,6 +230,7 @@ function build(
   truncated: boolean,
   inFlight: InFlightRequest[],
   experiments: Map<number, ExperimentRequests>,
+  promptTokensCheck: PromptTokensCheck | null = null,
 ): Sidecar {
   let tokens = 0;
   let words = 0;
@@ -258,6 +264,7 @@ function build(
       if (e === undefined) experiments.set(req.experiment, (e = new ExperimentRequests()));
       e.set(index, status, req.promptTokens, req.promptWords);
     },
+    promptTokensCheck,
     lengths: {
       unit,
       lookup(experiment, index) {

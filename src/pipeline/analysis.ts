@@ -7,6 +7,7 @@ import type { Truncation } from '../export/profile-parser.js';
 import { CHUNK_BYTES, inspectExport, type ReadResult } from '../export/reader.js';
 import { captureEndNote, joinStatuses, readSidecar, type Sidecar } from '../export/sidecar.js';
 import type { TimingHealth } from '../records/capture-record.js';
+import { promptTokensWarning } from '../records/prompt-token-check.js';
 import { timingWarnings } from '../records/timing-health.js';
 import { readSplit, SPLIT_MIN_BYTES } from './split.js';
 import { ExperimentSet } from '../metrics/experiment-set.js';
@@ -48,7 +49,9 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
         `--experiment ${options.experiment}: ${file} has ${result.experiments} experiment${result.experiments === 1 ? '' : 's'} (0–${result.experiments - 1})`,
       );
     }
-    inputs.push(inputSummary(result));
+    const input = inputSummary(result);
+    if (sidecar?.promptTokensCheck) input.prompt_tokens_check = sidecar.promptTokensCheck;
+    inputs.push(input);
     // First of the file's warnings: every number below it describes only part of the file.
     if (result.truncated) warnings.push(truncatedWarning(file, result.truncated));
     // A palens capture that did not end in order: one warning, whatever its experiments say.
@@ -70,6 +73,8 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
     for (const note of result.source.notes ?? []) warnings.push(`${file}: ${note}`);
     const phase = phaseWarning(file, result, options.phase);
     if (phase !== null) warnings.push(phase);
+    const promptTokens = promptTokensWarning(file, input.prompt_tokens_check, input.endpoint);
+    if (promptTokens !== null) warnings.push(promptTokens);
   }
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,

@@ -11,6 +11,7 @@ import type { ExperimentSummary, MetricOptions } from '../metrics/experiment.js'
 import { ExperimentSet } from '../metrics/experiment-set.js';
 import type { CaptureEnd, CaptureExperimentEnd, CaptureRecord, CaptureSink, TimingHealth } from '../records/capture-record.js';
 import { timingWarnings } from '../records/timing-health.js';
+import { PromptTokenTally, promptTokensWarning } from '../records/prompt-token-check.js';
 import { blankRecord, type RequestRecord } from '../records/record.js';
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
@@ -24,6 +25,8 @@ export class LiveAnalysis implements CaptureSink {
   private experiments = 0;
   private requests = 0;
   private health: TimingHealth | null = null;
+  /** The server's prompt counts against palens's, as `analyze` tallies them from the sidecar. */
+  private readonly promptCheck = new PromptTokenTally();
 
   constructor(private readonly options: MetricOptions) {
     this.set = new ExperimentSet(options);
@@ -37,6 +40,7 @@ export class LiveAnalysis implements CaptureSink {
 
   record(c: CaptureRecord): void {
     if (c.warmup) return;
+    this.promptCheck.add(c.extras?.tokens);
     if (Number.isNaN(this.base)) this.base = c.sendNs;
     const r = this.r;
     const n = c.responseCount;
@@ -93,7 +97,10 @@ export class LiveAnalysis implements CaptureSink {
       time_base_ns: Number.isNaN(this.base) ? null : epochOf(this.base),
       truncated: false,
     };
+    const check = this.promptCheck.result();
+    if (check !== null) input.prompt_tokens_check = check;
     const experiments = this.summaries();
+    const promptTokens = promptTokensWarning(file, check, kind.endpoint);
     return {
       schemaVersion: ANALYSIS_SCHEMA_VERSION,
       tool: { name: 'palens', version: VERSION },
@@ -106,7 +113,7 @@ export class LiveAnalysis implements CaptureSink {
       inputs: [input],
       experiments: experiments.map((e) => ({ file, ...e })),
       // In the order `palens analyze` gives them: the capture's timing health (from its sidecar), then each experiment's.
-      warnings: [...(this.health === null ? [] : timingWarnings(this.health).map((w) => `${file}: capture: ${w}`)), ...experiments.flatMap((e) => experimentWarnings(file, e, this.options, input.service_kind))],
+      warnings: [...(this.health === null ? [] : timingWarnings(this.health).map((w) => `${file}: capture: ${w}`)), ...experiments.flatMap((e) => experimentWarnings(file, e, this.options, input.service_kind)), ...(promptTokens === null ? [] : [promptTokens])],
     };
   }
 }

@@ -6,6 +6,7 @@
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { AnalysisFigures } from '../metrics/figures.js';
 import type { FileFormat } from '../records/record.js';
+import type { PromptTokensCheck } from '../records/prompt-token-check.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 
 export const ANALYSIS_SCHEMA_VERSION = 1;
@@ -27,6 +28,8 @@ export interface InputSummary {
   format?: FileFormat;
   /** True when the file ends early (a capture cut short): only its complete requests were read. */
   truncated: boolean;
+  /** An OpenAI capture (its sidecar's token reports): the server's usage.prompt_tokens against the length palens meant. */
+  prompt_tokens_check?: PromptTokensCheck;
 }
 
 export interface FileExperiment extends ExperimentSummary {

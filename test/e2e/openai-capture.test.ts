@@ -10,6 +10,7 @@ import { expectSchema } from '../helpers/schemas.js';
 import { readSidecarLines } from '../helpers/sidecar.js';
 import { DEFAULT_LAW } from '../../src/mock/latency.js';
 import { startOpenAIMock } from '../../src/mock/openai/server.js';
+import { loadTokenizer } from '../../src/prompts/tokenizer.js';
 
 const python = spawnSync('python3', ['--version']).status === 0;
 
@@ -184,6 +185,85 @@ describe('a request that times out', () => {
       const third = mock.truth.find((t) => t.id === ids[2]);
       expect(closed(ids[0]!)!.emittedNs).toBeLessThan(third!.arrivedNs);
       expect(mock.active()).toBe(0);
+    } finally {
+      await mock.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the server's prompt_tokens against the length palens meant", () => {
+  const law = { ...DEFAULT_LAW, prefillBaseMs: 1, decodeGapMs: 1, jitterMs: 0 };
+  const capture = async (dir: string, target: string, name: string, prompt: string[]) => {
+    const out = join(dir, `${name}.json`);
+    const res = await spawnCli(['capture', '--api', 'openai', '-u', target, '-m', 'palens-mock', '--max-tokens', '3', '--concurrency', '2', '--request-count', '6', '--warmup', '1', ...prompt, '-f', out, '--format', 'json']);
+    expect(res.code).toBe(0);
+    const sidecar = readSidecarLines(out);
+    for (const l of sidecar.lines) expectSchema('sidecar', l);
+    const live = JSON.parse(res.stdout);
+    const read = JSON.parse((await spawnCli(['analyze', out, '-f', 'json'])).stdout);
+    expectSchema('analysis', read);
+    // The capture prints what analyze prints for its export, this check included.
+    expect(live).toEqual(read);
+    const table = (await spawnCli(['analyze', out])).stdout;
+    return { res, sidecar, read, table };
+  };
+
+  test('exact-length prompts the server counts alike: compared, none flagged', async () => {
+    const tok = await loadTokenizer(fixture('tokenizer'));
+    const mock = await startOpenAIMock({ port: 0, law, countTokens: (t) => tok.count(t) });
+    const dir = await mkdtemp(join(tmpdir(), 'palens-openai-pt-'));
+    try {
+      const { res, sidecar, read, table } = await capture(dir, mock.target, 'same', ['--prompt-tokens', '24', '--tokenizer', fixture('tokenizer')]);
+      for (const r of sidecar.experiments[0]!.requests) expect(r.tokens).toMatchObject({ usage_prompt_tokens: 24, prompt_tokens_difference: 0, prompt_tokens_mismatch: false });
+      expect(read.inputs[0].prompt_tokens_check).toEqual({ compared: 6, differing: 0, min_difference: 0, max_difference: 0 });
+      expect(res.stderr).not.toContain('counted differently');
+      expect(table).not.toContain('prompt tokens:');
+    } finally {
+      await mock.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a server that counts them otherwise: flagged per request, counted in the summary, warned by analyze', async () => {
+    // This server counts words; palens built prompts of 24 tokens by its tokenizer.
+    const mock = await startOpenAIMock({ port: 0, law });
+    const tok = await loadTokenizer(fixture('tokenizer'));
+    const dir = await mkdtemp(join(tmpdir(), 'palens-openai-pt-'));
+    try {
+      const { res, sidecar, read, table } = await capture(dir, mock.target, 'other', ['--prompt-tokens', '24', '--tokenizer', fixture('tokenizer')]);
+      const requests = sidecar.experiments[0]!.requests;
+      const differences = requests.map((r) => r.tokens.usage_prompt_tokens - 24);
+      expect(differences.some((d) => d !== 0)).toBe(true);
+      for (const [i, r] of requests.entries()) {
+        expect(r.prompt_tokens).toBe(24);
+        // The server's count is the prompt's words, as the mock counts them.
+        const sent = JSON.parse(JSON.parse(readFileSync(join(dir, 'other.json'), 'utf8')).experiments[0].requests[i].request_inputs.payload).messages[0].content as string;
+        expect(r.tokens.usage_prompt_tokens).toBe(sent.split(/\s+/).filter(Boolean).length);
+        expect(tok.count(sent)).toBe(24);
+        expect(r.tokens).toMatchObject({ prompt_tokens_difference: differences[i], prompt_tokens_mismatch: differences[i] !== 0 });
+      }
+      const differing = differences.filter((d) => d !== 0).length;
+      const check = { compared: 6, differing, min_difference: Math.min(...differences), max_difference: Math.max(...differences) };
+      expect(read.inputs[0].prompt_tokens_check).toEqual(check);
+      expect(res.stderr).toContain(`${differing} of 6 prompts counted differently by the server`);
+      expect(read.warnings.some((w: string) => w.includes(`usage.prompt_tokens differs from the length palens meant on ${differing} of 6 requests`))).toBe(true);
+      expect(table).toContain(`differs from the length palens meant on ${differing} of 6 requests`);
+    } finally {
+      await mock.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('without --tokenizer the intended length is in words: nothing compared, and the capture says so', async () => {
+    const mock = await startOpenAIMock({ port: 0, law });
+    const dir = await mkdtemp(join(tmpdir(), 'palens-openai-pt-'));
+    try {
+      const { res, sidecar, read, table } = await capture(dir, mock.target, 'words', ['--prompt-words', '20']);
+      for (const r of sidecar.experiments[0]!.requests) expect(r.tokens).toMatchObject({ usage_prompt_tokens: 20, prompt_tokens_difference: null, prompt_tokens_mismatch: null });
+      expect(read.inputs[0].prompt_tokens_check).toEqual({ compared: 0, differing: 0, min_difference: null, max_difference: null });
+      expect(res.stderr).toContain("prompt lengths are in words (no --tokenizer): the server's usage.prompt_tokens is kept per request in the sidecar, not compared");
+      expect(table).not.toContain('prompt tokens:');
     } finally {
       await mock.close();
       await rm(dir, { recursive: true, force: true });

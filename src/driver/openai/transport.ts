@@ -18,6 +18,7 @@ import { OpenAIClient, type OpenStream } from './client.js';
 import { EventLog } from './event-log.js';
 import { type Endpoint, ENDPOINT_PATH, type PayloadOptions, payload } from './request.js';
 import { attributeTokens } from './tokens.js';
+import { checkPromptTokens } from '../../records/prompt-token-check.js';
 
 export interface OpenAITransportOptions extends Omit<PayloadOptions, 'model'> {
   /** Extra request headers (--header); never written anywhere. */
@@ -36,6 +37,10 @@ export interface TokenReport {
   output: number;
   /** The server's usage.prompt_tokens / completion_tokens (last seen), or null. */
   usage_prompt_tokens: number | null;
+  /** usage_prompt_tokens − the request's prompt_tokens (palens's count by --tokenizer); null when either is unknown (records/prompt-token-check.ts). */
+  prompt_tokens_difference: number | null;
+  /** Whether the server counted the prompt differently; null when not comparable (no --tokenizer: lengths in words). */
+  prompt_tokens_mismatch: boolean | null;
   usage_completion_tokens: number | null;
   /** With `usage`: tokens the server counted on responses without content (an EOS on the finish chunk). */
   without_content: number;
@@ -189,7 +194,7 @@ export class OpenAITransport implements Transport {
   }
 
   /** The request's token report, once it has ended (the capture asks as it writes the request's record); then forgotten. */
-  requestExtras(id: string): { tokens: TokenReport } | null {
+  requestExtras(id: string, promptTokens: number): { tokens: TokenReport } | null {
     const req = this.requests.get(id);
     if (req === undefined) return null;
     this.requests.delete(id);
@@ -201,6 +206,7 @@ export class OpenAITransport implements Transport {
         per_response: req.responses.map((k) => (k < 0 ? 0 : a.perEvent[k]!)),
         output: a.tokens,
         usage_prompt_tokens: log.promptTokens >= 0 ? log.promptTokens : null,
+        ...checkPromptTokens(promptTokens, log.promptTokens),
         usage_completion_tokens: log.completionTokens >= 0 ? log.completionTokens : null,
         without_content: a.uncounted,
         split_events: log.splitEvents,

@@ -32,8 +32,8 @@ export function defaultUrl(api: Api): string {
 export function apiProblems(raw: Record<string, unknown>, api: Api): string[] {
   const issues: string[] = [];
   if (api === 'openai') {
-    for (const k of ['backend', 'input-data', 'extra-input', 'request-parameter']) {
-      if (raw[k] !== undefined && !(k === 'backend' && raw[k] === 'vllm')) issues.push(`--${k} is for Triton's gRPC API; with --api openai the body is built from --endpoint, --max-tokens, --ignore-eos and --extra-body`);
+    for (const k of ['backend', 'extra-input', 'request-parameter']) {
+      if (raw[k] !== undefined && !(k === 'backend' && raw[k] === 'vllm')) issues.push(`--${k} is for Triton's gRPC API; with --api openai the body is built from --endpoint, --max-tokens, --ignore-eos and --extra-body (or taken from --input-data)`);
     }
   } else {
     for (const k of ['endpoint', 'usage', 'extra-body', 'header']) if (raw[k] !== undefined) issues.push(`--${k} is for --api openai`);
@@ -42,7 +42,7 @@ export function apiProblems(raw: Record<string, unknown>, api: Api): string[] {
 }
 
 /** The transport of an OpenAI capture. Header values go to the server only. */
-export function openaiTransport(raw: Record<string, unknown>, target: string, r: { maxTokens: number | null; ignoreEos: boolean }, tokenizer: TokenCounter | null, io: CliIo, clock: Clock): OpenAITransport {
+export function openaiTransport(raw: Record<string, unknown>, target: string, r: { maxTokens: number | null; ignoreEos: boolean; inputData: string | null }, tokenizer: TokenCounter | null, io: CliIo, clock: Clock): OpenAITransport {
   return new OpenAITransport(target, clock, {
     endpoint: (raw.endpoint as Endpoint | undefined) ?? 'chat',
     maxTokens: r.maxTokens,
@@ -51,6 +51,7 @@ export function openaiTransport(raw: Record<string, unknown>, target: string, r:
     extraBody: parseExtraBody(raw['extra-body'] as string | undefined),
     headers: parseHeaders((raw.header as string[] | undefined) ?? [], io.env),
     countTokens: tokenizer === null ? null : (t) => tokenizer.count(t),
+    inputData: r.inputData,
   });
 }
 

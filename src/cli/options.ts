@@ -116,7 +116,7 @@ export function loadOptions(y: Argv): Argv {
     .option('model', { alias: 'm', type: 'string', describe: 'model name (with --mock: the backend\'s mock model)' })
     .option('mock', { type: 'boolean', default: false, describe: 'run against an embedded palens mock on a free local port' })
     .option('backend', { choices: BACKENDS, default: 'vllm' as Backend, describe: 'request preset: vllm (text_input…), vllm-legacy (PROMPT…), trtllm (ensemble)' })
-    .option('input-data', { type: 'string', describe: "perf_analyzer's --input-data JSON instead of a preset (the seed's prompts.json works as is)" })
+    .option('input-data', { type: 'string', describe: "perf_analyzer's --input-data JSON instead of a preset (the seed's prompts.json works as is; with --api openai also its payload form: request bodies)" })
     .option('max-tokens', { type: 'number', describe: 'output tokens per request: in sampling_parameters (vLLM) or the max_tokens tensor (TensorRT-LLM)' })
     .option('ignore-eos', { type: 'boolean', describe: 'keep generating past end-of-sequence (vLLM ignore_eos; TensorRT-LLM min_tokens)' })
     .option('extra-input', { type: 'string', array: true, describe: 'name:value, another input tensor (typed by the model)' })

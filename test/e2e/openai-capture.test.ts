@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,9 +156,9 @@ describe('palens capture --mock --api openai', () => {
   });
 
   test('Triton-only options with --api openai are refused, every one at once', async () => {
-    const res = await spawnCli(['capture', '--mock', '--api', 'openai', '--input-data', 'x.json', '--extra-input', 'a:b', '--request-count', '1', '-f', join(tmpdir(), 'palens-never.json')]);
+    const res = await spawnCli(['capture', '--mock', '--api', 'openai', '--request-parameter', 'a:b:string', '--extra-input', 'a:b', '--request-count', '1', '--prompt-words', '5', '-f', join(tmpdir(), 'palens-never.json')]);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain('--input-data is for');
+    expect(res.stderr).toContain('--request-parameter is for');
     expect(res.stderr).toContain('--extra-input is for');
   });
 });
@@ -268,5 +268,91 @@ describe("the server's prompt_tokens against the length palens meant", () => {
       await mock.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('--input-data with --api openai', () => {
+  const law = { ...DEFAULT_LAW, prefillBaseMs: 1, decodeGapMs: 1, jitterMs: 0 };
+  const run = async (files: Record<string, unknown>, args: (dir: string) => string[], check: (dir: string, res: Awaited<ReturnType<typeof spawnCli>>, target: string) => void | Promise<void>) => {
+    const mock = await startOpenAIMock({ port: 0, law });
+    const dir = await mkdtemp(join(tmpdir(), 'palens-openai-input-'));
+    try {
+      for (const [name, doc] of Object.entries(files)) writeFileSync(join(dir, name), typeof doc === 'string' ? doc : JSON.stringify(doc));
+      const res = await spawnCli(['capture', '--api', 'openai', '-u', mock.target, '-m', 'palens-mock', ...args(dir)]);
+      await check(dir, res, mock.target);
+    } finally {
+      await mock.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const bodies = (file: string) => (JSON.parse(readFileSync(file, 'utf8')).experiments[0].requests as { request_inputs: { payload: string } }[]).map((r) => JSON.parse(r.request_inputs.payload));
+
+  test("perf_analyzer's payload form: each body sent as given, round robin, streaming with usage; --max-tokens over it", async () => {
+    const data = {
+      data: [
+        { payload: [{ model: 'palens-mock', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'one two three' }], temperature: 0, max_tokens: 5 }] },
+        { payload: [{ messages: [{ role: 'user', content: [{ type: 'text', text: 'four five' }] }], stream: true, stream_options: { include_usage: false } }] },
+      ],
+    };
+    await run({ 'in.json': data }, (dir) => ['--input-data', join(dir, 'in.json'), '--max-tokens', '3', '--request-count', '4', '-f', join(dir, 'x.json')], (dir, res) => {
+      expect(res.stderr).toContain('4 requests, 4 ok');
+      const sent = bodies(join(dir, 'x.json'));
+      expect(sent).toHaveLength(4);
+      const first = sent.find((b) => b.temperature === 0)!;
+      expect(first).toEqual({ model: 'palens-mock', messages: data.data[0]!.payload[0]!.messages, temperature: 0, max_tokens: 3, stream: true, stream_options: { include_usage: true } });
+      const second = sent.find((b) => b.temperature === undefined)!;
+      expect(second.messages).toEqual(data.data[1]!.payload[0]!.messages);
+      expect(second.stream_options).toEqual({ include_usage: true });
+      expect(sent.filter((b) => b.temperature === 0)).toHaveLength(2);
+      const sidecar = readSidecarLines(join(dir, 'x.json'));
+      for (const l of sidecar.lines) expectSchema('sidecar', l);
+      expect(sidecar.header.config.input_data).toBe(join(dir, 'in.json'));
+      // The mock counts the message text's words: what palens recorded as the prompt's words.
+      for (const r of sidecar.experiments[0]!.requests) expect(r.tokens.usage_prompt_tokens).toBe(r.prompt_words);
+    });
+  });
+
+  test.each([['chat'], ['completions']])("the seed's prompts.json and text_input steps, mapped onto a %s body", async (endpoint) => {
+    const seed = { data: [{ PROMPT: ['Hello, my name is'], STREAM: [true] }] };
+    const vllm = { data: [[{ text_input: { content: ['The capital of France is'] }, stream: [true], sampling_parameters: ['{"max_tokens": 4, "temperature": 0.5}'], exclude_input_in_output: [true] }]] };
+    await run({ 'seed.json': seed, 'vllm.json': vllm }, () => ['--version'], async (dir, _res, target) => {
+      for (const [name, prompt, extra] of [
+        ['seed.json', 'Hello, my name is', {}],
+        ['vllm.json', 'The capital of France is', { max_tokens: 4, temperature: 0.5 }],
+      ] as const) {
+        const out = join(dir, `${endpoint}-${name}`);
+        const res = await spawnCli(['capture', '--api', 'openai', '-u', target, '-m', 'palens-mock', '--endpoint', endpoint, '--input-data', join(dir, name), '--request-count', '2', '-f', out]);
+        expect(res.stderr).toContain('2 requests, 2 ok');
+        for (const b of bodies(out)) {
+          expect(b).toMatchObject({ model: 'palens-mock', stream: true, stream_options: { include_usage: true }, ...extra });
+          if (endpoint === 'chat') expect(b.messages).toEqual([{ role: 'user', content: prompt }]);
+          else expect(b.prompt).toBe(prompt);
+          for (const k of ['PROMPT', 'STREAM', 'text_input', 'sampling_parameters', 'exclude_input_in_output']) expect(b).not.toHaveProperty(k);
+        }
+      }
+    });
+  });
+
+  test.each([
+    ['not JSON', '{"data": [', '', 'not JSON'],
+    ['no data', { steps: [] }, '', 'expected {"data": [step, …]}'],
+    ['a payload that is not one object', { data: [{ payload: [{ messages: [] }, {}] }] }, '/data/0/payload', 'one JSON object in an array'],
+    ['chat without messages', { data: [{ payload: [{ prompt: 'hi' }] }] }, '/data/0/payload/0/prompt', 'give --endpoint completions'],
+    ['a message without content', { data: [{ payload: [{ messages: [{ role: 'user' }] }] }] }, '/data/0/payload/0/messages/0/content', 'expected content as a string'],
+    ['stream false', { data: [{ payload: [{ messages: [{ role: 'user', content: 'x' }], stream: false }] }] }, '/data/0/payload/0/stream', 'palens captures stream'],
+    ['another model', { data: [{ payload: [{ model: 'gpt-x', messages: [{ role: 'user', content: 'x' }] }] }] }, '/data/0/payload/0/model', 'this capture is of -m palens-mock'],
+    ['an unknown input', { data: [[{ text_input: ['x'] }, { text_input: ['y'], top_k: [3] }]] }, '/data/0/1/top_k', '"top_k" is neither'],
+    ['sampling parameters that are not an object', { data: [{ text_input: ['x'], sampling_parameters: ['max_tokens=3'] }] }, '/data/0/sampling_parameters', 'to hold a JSON object'],
+    ['a prompt that is not a string', { data: [{ PROMPT: [42] }] }, '/data/0/PROMPT/0', 'expected a string'],
+  ])('checked before anything is sent: %s', async (_name, doc, pointer, message) => {
+    await run({ 'bad.json': doc }, (dir) => ['--input-data', join(dir, 'bad.json'), '--request-count', '1', '-f', join(dir, 'x.json')], (dir, res) => {
+      // Not JSON at all is a usage error, as with Triton's input data; content is the file's fault.
+      expect(res.code).toBe(pointer === '' && message === 'not JSON' ? 2 : 1);
+      expect(res.stderr).toContain(join(dir, 'bad.json'));
+      if (pointer !== '') expect(res.stderr).toContain(pointer);
+      expect(res.stderr).toContain(message);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'x.json'))).toBe(false);
+    });
   });
 });

@@ -18,6 +18,7 @@ import { OpenAIClient, type OpenStream } from './client.js';
 import { EventLog } from './event-log.js';
 import { type Endpoint, ENDPOINT_PATH, type PayloadOptions, payload } from './request.js';
 import { attributeTokens } from './tokens.js';
+import { inputDataSourceOf, openaiInputData } from './input-data.js';
 import { checkPromptTokens } from '../../records/prompt-token-check.js';
 
 export interface OpenAITransportOptions extends Omit<PayloadOptions, 'model'> {
@@ -25,6 +26,8 @@ export interface OpenAITransportOptions extends Omit<PayloadOptions, 'model'> {
   headers: Record<string, string>;
   /** Counts tokens of text, for attribution when the server gives no per-event usage. */
   countTokens: ((text: string) => number) | null;
+  /** --input-data: request bodies from perf_analyzer's input-data JSON instead of generated prompts (driver/openai/input-data.ts). */
+  inputData?: string | null;
 }
 
 /** What the sidecar keeps per OpenAI request (docs/SIDECAR.md, `tokens`). */
@@ -88,6 +91,9 @@ export class OpenAITransport implements Transport {
   }
 
   async preflight(name: string): Promise<Preflight> {
+    const o = this.o;
+    // The file is checked first: its mistakes are reported whether or not the server is up.
+    const bodies = o.inputData ? await openaiInputData(o.inputData, { endpoint: o.endpoint, model: name }) : null;
     const { ids, body } = await this.client.models();
     if (!ids.includes(name)) {
       throw new ServerError(`model '${name}' is not served here; the server has: ${ids.length > 0 ? ids.join(', ') : 'none (GET /v1/models lists no model)'}`, this.target, undefined, 'name one of them with -m');
@@ -100,8 +106,7 @@ export class OpenAITransport implements Transport {
       outputs: [{ name: 'response', datatype: 'BYTES' }],
       metadata: { api: 'openai', models: body as Plain },
     };
-    const o = this.o;
-    const source: RequestSource = {
+    const source: RequestSource = bodies !== null ? inputDataSourceOf(o.inputData!, bodies, { ...o, model: name }) : {
       description: `OpenAI ${ENDPOINT_PATH[o.endpoint]} (stream, usage${o.usage === 'continuous' ? ', continuous usage' : ''})`,
       needsPrompts: true,
       check: () => [],

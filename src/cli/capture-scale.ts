@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { CaptureConfig } from '../driver/capture.js';
 import { parseShard, parseStartAt, type ShardPlan, shardLoad } from '../driver/shard.js';
 import { parseWorkers } from '../driver/thread-clock.js';
+import { apiOf } from './openai.js';
 import { WorkerTransport } from '../driver/worker-transport.js';
 
 export interface ScaleOptions {
@@ -25,7 +26,8 @@ export function resolveScale(raw: Record<string, unknown>, load: Parameters<type
   const issues: string[] = [];
   const workers = raw.workers === undefined ? 0 : parseWorkers(String(raw.workers), cpus().length);
   if (typeof workers === 'string') issues.push(workers);
-  else if (workers > 0 && raw.api === 'openai') issues.push('--workers carries Triton gRPC streams; with --api openai, spread the load over processes with --shard I/N');
+  // The API as the capture decides it: -u http://… implies openai without --api.
+  else if (workers > 0 && apiOf(raw) === 'openai') issues.push('--workers carries Triton gRPC streams; with --api openai, spread the load over processes with --shard I/N');
   let plan: ShardPlan | null = null;
   if (raw.shard !== undefined) {
     const spec = parseShard(String(raw.shard));

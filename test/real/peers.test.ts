@@ -63,6 +63,17 @@ describe('bundled real outputs (samples/peers)', () => {
     await checkAiperf(repoPath('samples', 'peers', name));
   });
 
+  test.each(['aiperf-isl64', 'aiperf-isl256', 'aiperf-isl1024', 'aiperf-errors'])('AIPerf 0.13 %s --phase warmup: mean TTFT and request latency equal its warmup_metrics', async (name) => {
+    const dir = repoPath('samples', 'peers', name);
+    const warmup = JSON.parse(readFileSync(join(dir, 'profile_export_aiperf.json'), 'utf8')).warmup_metrics;
+    const r = await spawnCli(['analyze', join(dir, 'profile_export.jsonl'), '--phase', 'warmup', '-f', 'json']);
+    expect(r.code).toBe(0);
+    const [e] = JSON.parse(r.stdout).experiments;
+    expect(e.requests.completed).toBe(warmup.time_to_first_token.count);
+    close(e.metrics.time_to_first_token.mean / 1e6, warmup.time_to_first_token.avg);
+    close(e.metrics.request_latency.mean / 1e6, warmup.request_latency.avg);
+  });
+
   test.each(['guidellm-concurrent2', 'guidellm-streams-1-2-errors'])('GuideLLM 0.8.1 %s: mean TTFT and request latency equal its summary', async (name) => {
     await checkGuidellm(repoPath('samples', 'peers', name, 'benchmarks.json'));
   });

@@ -19,6 +19,7 @@ import { expandExports } from './files.js';
 import type { CliIo } from './io.js';
 import { writeFileAtomically } from './output.js';
 import { printable } from '../printable.js';
+import { metricSpec } from '../metrics/catalogue.js';
 
 /**
  * A and B from the files named: two arguments are the two sides (each an export, or a quoted glob
@@ -200,21 +201,33 @@ function renderComparison(d: ComparisonDoc, c: ReturnType<typeof makeChalk>): st
   const out: string[] = [];
   const side = (files: string[]): string => (files.length === 1 ? printable(files[0]!) : `${files.length} files`);
   out.push(c.bold(`palens compare · A ${side(d.a)} → B ${side(d.b)}`));
-  out.push(c.dim(`  B − A per ${d.grouping === 'length' ? 'prompt length' : 'experiment'}; [95% bootstrap interval, ${d.bootstrap.rounds} rounds]; times in ms`));
+  out.push(c.dim(`  per ${d.grouping === 'length' ? 'prompt length' : 'experiment'}: A, B and B − A in ms, the change in %, and the 95% bootstrap interval of B − A in ms (${d.bootstrap.rounds} rounds)`));
   const msv = (v: number | null): string => (v === null ? '–' : (v / 1e6).toFixed(3));
-  const rel = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}%`);
+  const signed = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : '−'}${Math.abs(v / 1e6).toFixed(3)}`);
+  const rel = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(2)}%`);
+  const header = ['', '', 'A', 'B', 'B − A', 'change', '95% interval'];
   for (const g of d.groups) {
+    // A metric neither side has (token gaps of a prefill run, max_tokens 1) is left out, not shown as dashes.
+    const metrics = g.metrics.filter((m) => (['mean', 'p50', 'p99'] as const).some((s) => m[s].a !== null || m[s].b !== null));
+    const rows: { cells: string[]; colour: (t: string) => string }[] = [];
+    for (const m of metrics) {
+      (['mean', 'p50', 'p99'] as const).forEach((s, i) => {
+        const x = m[s];
+        const significant = x.ci_low_ns !== null && x.ci_high_ns !== null && (x.ci_low_ns > 0 || x.ci_high_ns < 0);
+        rows.push({
+          cells: [i === 0 ? metricSpec(m.metric).title : '', s, msv(x.a), msv(x.b), signed(x.difference_ns), rel(x.relative), `[${signed(x.ci_low_ns)}, ${signed(x.ci_high_ns)}]`],
+          colour: significant ? (x.ci_low_ns! > 0 ? c.red : c.green) : (t) => t,
+        });
+      });
+    }
+    const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r.cells[j]!.length)));
+    const line = (cells: string[]): string => cells.map((v, j) => (j < 2 ? v.padEnd(widths[j]!) : v.padStart(widths[j]!))).join('  ');
     out.push('');
     out.push(c.cyan(d.grouping === 'length' ? `length ${g.key}` : `experiment ${g.key}`));
-    for (const m of g.metrics) {
-      const cells = (['mean', 'p50', 'p99'] as const).map((s) => {
-        const x = m[s];
-        const text = `${s} ${msv(x.a)} → ${msv(x.b)} ${rel(x.relative)} [${msv(x.ci_low_ns)}, ${msv(x.ci_high_ns)}]`;
-        const significant = x.ci_low_ns !== null && x.ci_high_ns !== null && (x.ci_low_ns > 0 || x.ci_high_ns < 0);
-        return significant ? (x.ci_low_ns! > 0 ? c.red(text) : c.green(text)) : text;
-      });
-      out.push(`  ${m.metric.padEnd(24)} ${cells.join('   ')}`);
-    }
+    out.push(c.dim(`  ${line(header)}`));
+    for (const r of rows) out.push(`  ${r.colour(line(r.cells))}`);
+    const left = g.metrics.length - metrics.length;
+    if (left > 0) out.push(c.dim(`  (${g.metrics.filter((m) => !metrics.includes(m)).map((m) => metricSpec(m.metric).title).join(', ')}: no data on either side)`));
   }
   if (d.gate !== null) {
     out.push('');
@@ -224,6 +237,7 @@ function renderComparison(d: ComparisonDoc, c: ReturnType<typeof makeChalk>): st
         : c.red(`gate: ${d.gate.failures.length} slower by more than ${d.gate.threshold_percent}%`),
     );
   }
+  if (d.warnings.length > 0) out.push('');
   for (const w of d.warnings) out.push(c.yellow(`warning: ${printable(w)}`));
   return out.join('\n') + '\n';
 }

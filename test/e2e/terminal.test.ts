@@ -132,3 +132,21 @@ describe('OpenAI exports', () => {
     expect((await runCli(['analyze', 'samples/vllm-legacy-empty-finals.json'])).stdout).not.toContain('OpenAI:');
   });
 });
+
+describe('compare, as text', () => {
+  test('a labelled, aligned table per group: titles as analyze names them, ms and % in their own columns, no rows of dashes', async () => {
+    const r = await runCli(['compare', 'samples/real-triton/prefill-64.json', 'samples/real-triton/prefill-128.json', '--allow-mismatch']);
+    expectExit(r, 0);
+    const lines = r.stdout.split('\n');
+    const header = lines.find((l) => l.includes('95% interval'))!;
+    expect(header).toMatch(/A\s+B\s+B − A\s+change\s+95% interval$/);
+    const rows = lines.filter((l) => /^ {2}\S.* (mean|p50|p99) /.test(l) || /^ {20,}(mean|p50|p99) /.test(l));
+    expect(rows).toHaveLength(6);
+    // Aligned: every row ends where the header does.
+    for (const row of rows) expect(row.length).toBe(header.length);
+    expect(r.stdout).toContain('  time to first token  mean');
+    expect(r.stdout).not.toContain('time_to_first_token');
+    expect(r.stdout).not.toContain('– → –');
+    expect(r.stdout).toContain('(token-to-token latency, inter-token latency: no data on either side)');
+  });
+});

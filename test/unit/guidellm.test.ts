@@ -153,6 +153,6 @@ describe('GuideLLM reader', () => {
     const back = await runCli(['compare', b, a, '--fail-if-slower', '5', '--metric', 'time_to_first_token']);
     expect(back.code).toBe(0);
     // GuideLLM kept no gaps: no token-to-token interval is invented.
-    expect(back.stdout).toMatch(/token_to_token_latency\s+mean [0-9.]+ → – – \[–, –\]/);
+    expect(back.stdout).toMatch(/token-to-token latency\s+mean\s+[0-9.]+\s+–\s+–\s+–\s+\[–, –\]/);
   });
 });

@@ -16,8 +16,11 @@
  *   Skipping (whitespace, values nobody reads) consumes as it goes, so it never grows the window;
  *   only a unit the parser must see whole (one request) does.
  *
- * - A reader may cut a hole in the unit it holds ({@link cut}): the bytes of a long value it skips
- *   and has scanned are dropped, and {@link at} still maps every index to its stream offset.
+ * - A reader may cut holes in the unit it holds ({@link cut}): bytes it has scanned and needs no more
+ *   (a whitespace run, the middle of a long string, a long value it skips) are dropped, and
+ *   {@link at} still maps every index to its stream offset. Holes are kept in order of index, each
+ *   with what the reader needs to go on there (a skipper's place); as many as the unit needs, each
+ *   a few numbers, so a unit costs its kept bytes whatever it skips.
  *
  * Two ways in: {@link push} takes chunks the caller owns (gunzip output), held aside until `want`
  * is met; {@link reserve} + {@link commit} let a reader `readSync` straight into the window (no
@@ -34,11 +37,18 @@ export class ByteWindow {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /**
-   * A hole: bytes a reader scanned (a long value it skips) and dropped from inside a unit it keeps.
-   * Buffer index `holeAt` and after stand `holeBytes` further into the stream; -1 when none.
+   * Holes: bytes a reader scanned and dropped from inside a unit it keeps. Hole k is at buffer
+   * index `holePos[k] - moves` (positions count from the buffer's first use, so moving the bytes
+   * does not touch them); that index and after stand `holeDrop[k]` further into the stream, plus
+   * the holes before it. `holeState[k]` is the reader's, to go on there (null: nothing to restore).
    */
-  holeAt = -1;
-  holeBytes = 0;
+  private holePos: number[] = [];
+  private holeDrop: number[] = [];
+  private holeState: unknown[] = [];
+  /** Sum of holeDrop. */
+  private dropped = 0;
+  /** Bytes moved out of the front of the buffer so far (see holePos). */
+  private moves = 0;
 
   /** Unconsumed bytes, including chunks held aside. */
   get held(): number {
@@ -47,33 +57,94 @@ export class ByteWindow {
 
   /** Stream offset of buffer index i. */
   at(i: number): number {
-    return this.offset + i + (this.holeAt >= 0 && i >= this.holeAt ? this.holeBytes : 0);
+    let at = this.offset + i;
+    const pos = this.moves + i;
+    for (let k = 0; k < this.holePos.length && this.holePos[k]! <= pos; k++) at += this.holeDrop[k]!;
+    return at;
+  }
+
+  /** Holes in the unit held now. */
+  get holes(): number {
+    return this.holePos.length;
+  }
+
+  /** Whether a hole lies in buffer indices (s, e]: bytes between them were dropped. */
+  holeIn(s: number, e: number): boolean {
+    const n = this.holePos.length;
+    if (n === 0) return false;
+    const k = this.firstHole(s + 1);
+    return k < n && this.holePos[k]! <= this.moves + e;
+  }
+
+  /** The state saved with the hole at index i, or null. */
+  stateAt(i: number): unknown {
+    const k = this.firstHole(i);
+    return k < this.holePos.length && this.holePos[k] === this.moves + i ? this.holeState[k] : null;
+  }
+
+  /** Index in the hole list of the first hole at buffer index i or after. */
+  private firstHole(i: number): number {
+    const pos = this.holePos;
+    const target = this.moves + i;
+    let lo = 0;
+    let hi = pos.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pos[mid]! < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Stream offset just after the last byte received. */
   get received(): number {
-    return this.offset + this.end + this.holeBytes + this.pendingBytes;
+    return this.offset + this.end + this.dropped + this.pendingBytes;
   }
 
   /** Bytes up to i are done with. */
   consume(i: number): void {
     this.start = i;
-    if (this.holeAt >= 0 && i > this.holeAt) {
-      // Past the hole: every byte left stands holeBytes further on.
-      this.offset += this.holeBytes;
-      this.holeAt = -1;
-      this.holeBytes = 0;
+    const n = this.holePos.length;
+    if (n === 0 || this.holePos[0]! >= this.moves + i) return;
+    // Past holes: every byte left stands their bytes further on.
+    const k = this.firstHole(i);
+    let past = 0;
+    for (let h = 0; h < k; h++) past += this.holeDrop[h]!;
+    this.offset += past;
+    this.dropped -= past;
+    if (k === n) {
+      this.holePos.length = this.holeDrop.length = this.holeState.length = 0;
+    } else {
+      this.holePos.splice(0, k);
+      this.holeDrop.splice(0, k);
+      this.holeState.splice(0, k);
     }
   }
 
   /**
-   * Drops `buf[i, end)` from inside the unit being read (the reader has scanned them and keeps
-   * where it was): the next bytes arrive at i. At most one hole at a time, at a fixed index.
+   * Drops `buf[i, from)` from inside the unit being read (the reader has scanned them and needs
+   * them no more); the bytes from `from` on move to i, and the next bytes arrive after them.
+   * Holes at i or inside the dropped bytes become part of this one; `state` (the reader's, null
+   * for none) is kept with it. i is never before a hole that stays.
    */
-  cut(i: number): void {
-    this.holeAt = i;
-    this.holeBytes += this.end - i;
-    this.end = i;
+  cut(i: number, from: number, state: unknown): void {
+    const gap = from - i;
+    let drop = gap;
+    const k = this.firstHole(i);
+    let n = this.holePos.length;
+    // Holes in the dropped bytes become part of this one; any after them move back with their bytes.
+    let m = k;
+    while (m < n && this.holePos[m]! <= this.moves + from) drop += this.holeDrop[m++]!;
+    if (m < n) {
+      for (let h = m; h < n; h++) this.holePos[h] = this.holePos[h]! - gap;
+    }
+    this.holePos.splice(k, m - k, this.moves + i);
+    this.holeDrop.splice(k, m - k, drop);
+    this.holeState.splice(k, m - k, state);
+    this.dropped += gap;
+    n = this.end;
+    if (from < n) this.buf.copyWithin(i, from, n);
+    this.end = n - gap;
   }
 
   /** The parser stopped inside a unit starting at `start`: call again when twice as many bytes are held. */
@@ -131,7 +202,7 @@ export class ByteWindow {
   /** The unconsumed bytes move to index 0. */
   private moved(): void {
     this.offset += this.start;
-    if (this.holeAt >= 0) this.holeAt -= this.start;
+    this.moves += this.start;
   }
 
   /** `n` bytes were written where {@link reserve} said. Returns true when the parser should run. */

@@ -18,6 +18,13 @@
  * to 20 digits into two exact halves (digits above the last nine, and the last nine), so ns since
  * the epoch (~1.7e18, far above 2^53) never pass through a double (records/time.ts).
  *
+ * Holding little: a reader that keeps its bytes in an export/byte-window.ts window may give it to
+ * the lexer ({@link JsonLexer.holes}); then a long whitespace run, the middle of a long string
+ * (while {@link JsonLexer.cutStrings}) and a long value read by {@link JsonLexer.skipValue} are cut
+ * out of the window as soon as they are scanned (validated), so a unit read again from its start
+ * holds only the bytes it needs, whatever it skips. Cutting is decided only when the bytes run out
+ * (a cold path): the hot loops are unchanged.
+ *
  * Speed (bench/analyze.ts): one object, monomorphic methods, results in fields instead of
  * returned objects, so the hot loops allocate nothing.
  */
@@ -50,8 +57,19 @@ for (const c of '"\\/bfnrt') ESCAPE[c.charCodeAt(0)] = 1;
 const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 
+/**
+ * A run of skipped bytes (whitespace, a string's middle, a skipped value) is cut out of the window
+ * once this many of its bytes are in view, and at least as many as the unit holds before it (so
+ * reading the unit again after each cut costs at most twice the bytes cut: linear time).
+ */
+export const HOLE_MIN = 64 << 10;
+/** Bytes of a long string kept before its cut middle: non-empty, and longer than any key a reader looks for. */
+const STRING_KEEP = 256;
+
 /** Deepest nesting {@link JsonLexer.skip} accepts (a guard against stack exhaustion, not a JSON rule). */
 export const MAX_DEPTH = 512;
+import type { ByteWindow } from './byte-window.js';
+
 const UINT64_MAX = '18446744073709551615';
 
 /** Thrown (as a value, not an Error: it is control flow) when a token runs past the bytes in view. */
@@ -88,6 +106,15 @@ export class JsonLexer {
   /** The bytes in view, and where they end (the buffer may be longer). */
   buf: Buffer = Buffer.alloc(0);
   end = 0;
+  /**
+   * The window `buf` belongs to, when what is skipped may be cut out of it (ByteWindow.cut) and
+   * the unit being read starts at its `start` and is read again from there; null: never cut.
+   */
+  holes: ByteWindow | null = null;
+  /** Long strings may lose their middles (their text is not read); reset by {@link view}. */
+  cutStrings = false;
+  /** For {@link skipValue}: skips long values in pieces. */
+  private readonly skipper = new JsonSkipper();
 
   /** After {@link key}: the index after the key's closing quote. */
   keyEnd = 0;
@@ -105,15 +132,51 @@ export class JsonLexer {
   view(buf: Buffer, end: number): void {
     this.buf = buf;
     this.end = end;
+    this.cutStrings = false;
   }
 
   /** Skips whitespace from i; returns the first other byte's index. */
   ws(i: number): number {
     const b = this.buf;
     const end = this.end;
+    const s = i;
     while (i < end && WS[b[i]!]) i++;
-    if (i >= end) throw NEED_MORE;
+    if (i >= end) this.ranOut(s, s, end);
     return i;
+  }
+
+  /** Whether a run of skipped bytes from s to the end of the view is long enough to cut (see HOLE_MIN). */
+  private cuttable(s: number): boolean {
+    const w = this.holes;
+    const run = this.end - s;
+    return w !== null && run >= HOLE_MIN && s - w.start <= run;
+  }
+
+  /**
+   * The bytes ran out in a run of skipped bytes that began at s: when it is long, drops
+   * `buf[h, from)` (scanned, not needed again) from the window; then asks for more.
+   */
+  private ranOut(s: number, h: number, from: number): never {
+    if (this.cuttable(s)) {
+      const w = this.holes!;
+      w.cut(h, from, null);
+      this.end = w.end;
+    }
+    throw NEED_MORE;
+  }
+
+  /**
+   * The bytes ran out in the string at i, at j (a character boundary): a long one (when strings
+   * may be cut) keeps its first STRING_KEEP bytes and what is after j, and loses the rest.
+   */
+  private stringRanOut(i: number, j: number): never {
+    if (this.cutStrings && this.cuttable(i)) {
+      const b = this.buf;
+      let k = i + 1;
+      while (k < i + 1 + STRING_KEEP) k += b[k] === BSLASH ? (b[k + 1] === LOWER_U ? 6 : 2) : 1;
+      if (k < j) this.ranOut(i, k, j);
+    }
+    throw NEED_MORE;
   }
 
   /** i just after an object key: skips ':' and whitespace; returns the start of the value. */
@@ -164,7 +227,7 @@ export class JsonLexer {
     let j = i + 1;
     let escaped = false;
     for (;;) {
-      if (j >= end) throw NEED_MORE;
+      if (j >= end) this.stringRanOut(i, j);
       const c = b[j]!;
       if (c === QUOTE) {
         this.escaped = escaped;
@@ -172,10 +235,10 @@ export class JsonLexer {
       }
       if (c === BSLASH) {
         escaped = true;
-        if (j + 1 >= end) throw NEED_MORE;
+        if (j + 1 >= end) this.stringRanOut(i, j);
         const d = b[j + 1]!;
         if (d === LOWER_U) {
-          if (j + 5 >= end) throw NEED_MORE;
+          if (j + 5 >= end) this.stringRanOut(i, j);
           if (!(HEX[b[j + 2]!] && HEX[b[j + 3]!] && HEX[b[j + 4]!] && HEX[b[j + 5]!])) throw new JsonSyntaxError('four hex digits after \\u', j);
           j += 6;
         } else if (ESCAPE[d]) j += 2;
@@ -243,7 +306,7 @@ export class JsonLexer {
     let c = b[i]!;
     this.numStart = i;
     if (c !== MINUS && (c < ZERO || c > NINE)) {
-      const e = this.skip(i, 0);
+      const e = this.skipValue(i);
       this.numStart = i;
       this.numStatus = NUM_NOT_NUMBER;
       return e;
@@ -357,6 +420,44 @@ export class JsonLexer {
       return i;
     }
     throw new JsonSyntaxError('a JSON value', i);
+  }
+
+  /**
+   * Skips (and validates) a value nobody reads, like {@link skip}; a long one that goes on past the
+   * bytes in view is skipped in pieces and cut out of the window (when {@link holes} is set): its
+   * place is kept with the cut, and when the unit is read again the skip goes on from there.
+   */
+  skipValue(i: number): number {
+    const w = this.holes;
+    const skipper = this.skipper;
+    if (w !== null && w.holes > 0) {
+      const state = w.stateAt(i) as SkipperState | null;
+      if (state !== null) {
+        skipper.restore(state);
+        const e = skipper.scan(this.buf, i, this.end);
+        if (e >= 0) return e;
+        return this.cutValue(i);
+      }
+    }
+    try {
+      return this.skip(i, 0);
+    } catch (e) {
+      if (e !== NEED_MORE || !this.cuttable(i)) throw e;
+    }
+    skipper.begin();
+    const e = skipper.scan(this.buf, i, this.end);
+    if (e >= 0) return e;
+    return this.cutValue(i);
+  }
+
+  /** The value at i was scanned to the end of the view by the skipper: its bytes are cut, its place kept. */
+  private cutValue(i: number): never {
+    const w = this.holes!;
+    if (this.cuttable(i)) {
+      w.cut(i, this.end, this.skipper.save());
+      this.end = w.end;
+    }
+    throw NEED_MORE;
   }
 
   /** JSON.parse of a small value at [s, e), already skipped over. */

@@ -419,7 +419,10 @@ export class ProfileParser {
     const root = this.state === ST_ROOT_KEY;
     const table = root ? ROOT : EXPERIMENT;
     this.log.beginUnit();
+    // A key's text is only compared with the table's: a long one may lose its middle (json-lexer.ts).
+    this.lex.cutStrings = true;
     const key = this.lex.key(i, table);
+    this.lex.cutStrings = false;
     if (key >= 0) {
       const bit = 1 << key;
       if ((root ? this.rootSeen : this.expSeen) & bit) this.duplicate(root ? -1 : this.expIndex, -1, '/' + table.names[key]!, this.lex.keyEnd);

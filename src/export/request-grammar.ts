@@ -11,7 +11,7 @@
 import type { RequestRecord } from '../records/record.js';
 import type { TimeBase } from '../records/time.js';
 import type { ByteWindow } from './byte-window.js';
-import { JsonLexer, JsonSkipper, JsonSyntaxError, keyTable, NEED_MORE, type SkipperState, NUM_OK as LEXER_NUM_OK, WS as LEXER_WS } from './json-lexer.js';
+import { JsonLexer, JsonSyntaxError, keyTable, NUM_OK as LEXER_NUM_OK, WS as LEXER_WS } from './json-lexer.js';
 
 // Byte values and the whitespace table as this module's own constants: V8 folds a module's own
 // `const` into the optimised code, but loads an imported binding from its cell at every use.
@@ -43,9 +43,6 @@ const SSE_KEY = TEXT_KEYS.names.length - 1;
 const PROMPT_KEYS = keyTable([...PROMPT_INPUT_KEYS, 'payload']);
 const PAYLOAD_KEY = PROMPT_KEYS.names.length - 1;
 
-/** Bytes of an unknown value in view before it is skipped in pieces rather than held with its request. */
-const HOLE_MIN = 64 << 10;
-
 const UINT_EXPECTED = 'a non-negative integer (ns since the Unix epoch)';
 
 export class RequestReader extends JsonLexer {
@@ -61,9 +58,6 @@ export class RequestReader extends JsonLexer {
   private outCount = 0;
   private outputValueNonEmpty = false;
   private promptText: string | null = null;
-  /** Skips long unknown values in pieces; `hole` is where it was when their bytes were cut. */
-  private readonly skipper = new JsonSkipper();
-  private hole: SkipperState | null = null;
   // The request being read, for problems.
   private exp = 0;
   private req = 0;
@@ -87,6 +81,7 @@ export class RequestReader extends JsonLexer {
     private readonly time: TimeBase,
   ) {
     super();
+    this.holes = window;
   }
 
   /** Reads request `req` of experiment `exp` at i (the log's unit is begun); returns the index after it. */
@@ -95,6 +90,10 @@ export class RequestReader extends JsonLexer {
     this.exp = exp;
     this.req = req;
     this.clean = false;
+    // What a request skips (whitespace, values of keys it does not read, the middles of strings
+    // whose text it does not need) is cut from the window as it is scanned (export/json-lexer.ts),
+    // so a request holds the bytes it reads, however much it skips.
+    this.cutStrings = true;
     if (b[i] !== LBRACE) return this.valueProblem(i, '', 'a request object');
     const start = i;
     let seen = 0;
@@ -136,7 +135,7 @@ export class RequestReader extends JsonLexer {
             if (this.numStatus !== NUM_OK) this.problem('PALENS_INPUT_SCHEMA', '/sequence_id', 'a non-negative integer', foundNumber(this, i), this.numStart);
             break;
           default:
-            i = this.skipUnknown(i);
+            i = this.skipValue(i);
         }
         i = this.ws(i);
         if (b[i] === COMMA) {
@@ -164,6 +163,7 @@ export class RequestReader extends JsonLexer {
       this.time.note(sendNs, this.respCount > 0 ? this.respNs[this.respCount - 1]! : sendNs);
       this.fill(sendNs);
     } else this.noteAll(sendOk, sendNs);
+    this.cutStrings = false;
     return i;
   }
 
@@ -182,34 +182,6 @@ export class RequestReader extends JsonLexer {
         return;
       }
     }
-  }
-
-  /**
-   * Skips the value of a key a request does not hold. A long one (a 2 GiB string, say) is not
-   * held while the rest of its request arrives: once HOLE_MIN bytes of it are in view and it goes
-   * on, the skipper's place is saved and its bytes are cut from the window (ByteWindow.cut); when
-   * the request is read again, the skip resumes there with the bytes that came since.
-   */
-  private skipUnknown(i: number): number {
-    const w = this.window;
-    if (w.holeAt === i && this.hole !== null) {
-      this.skipper.restore(this.hole);
-      const e = this.skipper.scan(this.buf, i, this.end);
-      if (e >= 0) return e;
-    } else {
-      try {
-        return this.skip(i, 0);
-      } catch (e) {
-        // One hole per request: a second long value is held, as any other unit.
-        if (e !== NEED_MORE || this.end - i < HOLE_MIN || w.holeAt >= 0) throw e;
-      }
-      this.skipper.begin();
-      const e = this.skipper.scan(this.buf, i, this.end);
-      if (e >= 0) return e;
-    }
-    this.hole = this.skipper.save();
-    w.cut(i);
-    throw NEED_MORE;
   }
 
   /** A request with problems (validation goes on): its times count for the span too. */
@@ -303,7 +275,7 @@ export class RequestReader extends JsonLexer {
             let nonEmpty: boolean;
             if (b[i] === QUOTE) {
               const s = i;
-              i = this.string(i);
+              i = key === SSE_KEY ? this.heldString(i) : this.string(i);
               nonEmpty = i - s > 2;
               if (nonEmpty && key === SSE_KEY) nonEmpty = !sseChunkIsEmpty(this.text(s, i));
             } else {
@@ -362,7 +334,7 @@ export class RequestReader extends JsonLexer {
       return this.literal(i, 'null');
     }
     this.outputValueNonEmpty = c !== LBRACK || this.buf[this.ws(i + 1)] !== RBRACK;
-    return this.skip(i, 0);
+    return this.skipValue(i);
   }
 
   private requestInputs(i: number): number {
@@ -376,11 +348,11 @@ export class RequestReader extends JsonLexer {
       i = this.colon(this.keyEnd);
       if (key >= 0 && b[i] === QUOTE) {
         const s = i;
-        i = this.string(i);
+        i = this.heldString(i);
         const text = this.text(s, i);
         this.promptText = key === PAYLOAD_KEY ? promptFromPayload(text) : text;
       } else {
-        i = this.skip(i, 0);
+        i = this.skipValue(i);
       }
       i = this.ws(i);
       if (b[i] === COMMA) {
@@ -390,6 +362,14 @@ export class RequestReader extends JsonLexer {
       if (b[i] === RBRACE) return i + 1;
       throw new JsonSyntaxError("',' or '}' after a value in request_inputs", i);
     }
+  }
+
+  /** A string whose text is read (a prompt, an SSE chunk): held whole, whatever its length. */
+  private heldString(i: number): number {
+    this.cutStrings = false;
+    const e = this.string(i);
+    this.cutStrings = true;
+    return e;
   }
 
   /** Doubles the response arrays; returns the new respNs. */
@@ -413,6 +393,6 @@ export class RequestReader extends JsonLexer {
 
   private valueProblem(i: number, tail: string, expected: string): number {
     this.problem('PALENS_INPUT_SCHEMA', tail, expected, foundAt(this, i), i);
-    return this.skip(i, 0);
+    return this.skipValue(i);
   }
 }

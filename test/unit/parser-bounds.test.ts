@@ -7,6 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { JsonSkipper, JsonSyntaxError } from '../../src/export/json-lexer.js';
 import { ProfileParser } from '../../src/export/profile-parser.js';
+import type { Problem, ProblemError } from '../../src/export/problems.js';
 import { CollectingSink } from '../helpers/collect.js';
 
 const CHUNK = 64 << 10;
@@ -88,6 +89,149 @@ describe('skipping without holding', () => {
     const parser = new ProfileParser(sink, { file: 'bad.json', failFast: true });
     parser.feed(Buffer.from('{"junk":"' + 'a'.repeat(100_000)));
     expect(() => parser.feed(Buffer.from('\u0001"}'))).toThrow(/control characters/);
+  });
+});
+
+/** Feeds `parts` (strings, or [byte, count] runs) in CHUNK pieces the way readPlain does; returns the largest window seen. */
+function feedParts(parts: (string | [number, number])[], failFast = false): { largest: number; sink: CollectingSink; problems: ReturnType<ProfileParser['finish']>['problems']; bytes: number } {
+  const sink = new CollectingSink();
+  const parser = new ProfileParser(sink, { file: 'parts.json', failFast });
+  let largest = 0;
+  const put = (bytes: Buffer): void => {
+    for (let at = 0; at < bytes.length; at += CHUNK) {
+      const piece = bytes.subarray(at, Math.min(bytes.length, at + CHUNK));
+      const { buffer, offset } = parser.writeWindow(CHUNK);
+      largest = Math.max(largest, buffer.length);
+      piece.copy(buffer, offset);
+      parser.commitWrite(piece.length);
+    }
+  };
+  for (const part of parts) {
+    if (typeof part === 'string') put(Buffer.from(part));
+    else {
+      const block = Buffer.alloc(CHUNK, part[0]);
+      for (let n = 0; n < part[1]; n += CHUNK) put(part[1] - n >= CHUNK ? block : block.subarray(0, part[1] - n));
+    }
+  }
+  const r = parser.finish();
+  return { largest, sink, problems: r.problems, bytes: r.bytes };
+}
+
+/** The text of `parts`, runs spelled out (for small ones). */
+const spelled = (parts: (string | [number, number])[]): string => parts.map((p) => (typeof p === 'string' ? p : String.fromCharCode(p[0]).repeat(p[1]))).join('');
+
+const MB4 = 4 << 20;
+const SP = 0x20;
+const NL = 0x0a;
+const A = 0x61;
+const REQ_HEAD = '{"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[';
+const REQ_TAIL = ']}]}';
+
+/**
+ * One request with long whitespace between many of its tokens, several long unknown values, a long
+ * text output and a long input that is not the prompt: `fill` bytes per run.
+ */
+function busyRequest(fill: number): (string | [number, number])[] {
+  return [
+    REQ_HEAD,
+    '{',
+    [SP, fill],
+    '"timestamp"',
+    [NL, fill],
+    ':',
+    [SP, fill],
+    '1700000000000000000,"junk1":"',
+    [A, fill],
+    '","response_timestamps":[',
+    [SP, fill],
+    '1700000000000000100,',
+    [NL, fill],
+    '1700000000000000300',
+    [SP, fill],
+    '],"junk2":[1,',
+    [SP, fill],
+    '"',
+    [A, fill],
+    '",{"k":"',
+    [A, fill],
+    '"}],"response_outputs":[{"text_output":"',
+    [A, fill],
+    '"},',
+    [SP, fill],
+    '{"text_output":""}],"request_inputs":{"text_input":"two words","other":"',
+    [A, fill],
+    '"},"junk3":',
+    [SP, fill],
+    '"',
+    [A, fill],
+    '"',
+    [SP, fill],
+    '}',
+    REQ_TAIL,
+  ];
+}
+
+describe('a request holds what it reads, however much it skips', () => {
+  test('many long whitespace runs, unknown values, a long text output and a long other input in one request: the window stays small, the record exact', () => {
+    const r = feedParts(busyRequest(MB4));
+    expect(r.problems).toEqual([]);
+    expect(r.sink.records).toHaveLength(1);
+    const rec = r.sink.records[0]!;
+    expect(rec.responses).toEqual([100, 300]);
+    expect(rec.empty).toEqual([0, 1]);
+    expect(rec.promptWords).toBe(2);
+    expect(r.largest).toBeLessThanOrEqual(4 * CHUNK);
+  });
+
+  test('the same request with short runs gives the same record (nothing cut)', () => {
+    const small = feedParts(busyRequest(100));
+    const long = feedParts(busyRequest(MB4));
+    expect(long.sink.records).toEqual(small.sink.records);
+  });
+
+  test('a long prompt and a long SSE chunk are read whole (their text is needed)', () => {
+    const words = 'word '.repeat(200_000);
+    const chunk = JSON.stringify('data: {"choices":[{"delta":{"content":""}}],"pad":"' + 'x'.repeat(300_000) + '"}\n\n');
+    const r = feedParts([REQ_HEAD, `{"timestamp":1,"response_timestamps":[2],"response_outputs":[{"response":${chunk}}],"request_inputs":{"text_input":"${words}"}}`, REQ_TAIL]);
+    expect(r.problems).toEqual([]);
+    expect(r.sink.records[0]!.promptWords).toBe(200_000);
+    expect(r.sink.records[0]!.empty).toEqual([1]);
+  });
+
+  test('a long key nobody reads, whose end spells a known one, is not taken for it', () => {
+    const r = feedParts([REQ_HEAD, '{"timestamp":1,"response_timestamps":[2],"', [A, MB4], 'timestamp":5}', REQ_TAIL]);
+    expect(r.problems).toEqual([]);
+    expect(r.sink.records[0]!.sendNs).toBe(0);
+  });
+
+  test('problems after many cuts are reported at their own byte', () => {
+    const parts = busyRequest(1 << 20);
+    parts.splice(parts.length - 3, 0, ',"sequence_id":"x"');
+    const r = feedParts(parts);
+    const text = spelled(parts);
+    expect(r.problems.map((p) => [p.pointer, p.byteOffset])).toEqual([['/experiments/0/requests/0/sequence_id', text.indexOf('"x"')]]);
+    expect(r.bytes).toBe(text.length);
+  });
+
+  test.each([
+    ['a raw control byte late in a long string of an unknown value', '"junk":["', '\u0001"]', 0, 'control characters'],
+    ['a bad escape late in a long string of an unknown value', '"junk":{"a":"', '\\q"}', 0, 'escape'],
+    ['a bad token late in a long array of an unknown value', '"junk":[', '1,]', 2, 'JSON value'],
+    ['a bad token after long whitespace in a request', '"junk":', '}', 0, 'JSON value'],
+  ])('invalid JSON after cuts: %s is an error at its byte', (_name, head, bad, at, message) => {
+    const fill = head.endsWith('[') ? '1,'.repeat(1 << 20) : head.endsWith('"') ? 'a'.repeat(2 << 20) : ' '.repeat(2 << 20);
+    const before = REQ_HEAD + '{"timestamp":1,"response_timestamps":[2],' + head + ' '.repeat(1 << 20) + fill;
+    let problem: Problem | null = null;
+    try {
+      feedParts([before, bad, '}' + REQ_TAIL]);
+    } catch (e) {
+      problem = (e as ProblemError).problem;
+    }
+    expect(problem?.message).toMatch(message);
+    expect(problem?.pointer).toBe('/experiments/0/requests/0');
+    // A bad escape is placed at its backslash or at the byte after it, whichever reader saw it.
+    expect(problem?.byteOffset).toBeGreaterThanOrEqual(Buffer.byteLength(before) + at);
+    expect(problem?.byteOffset).toBeLessThanOrEqual(Buffer.byteLength(before) + at + (bad.startsWith('\\') ? 1 : 0));
   });
 });
 

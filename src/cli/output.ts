@@ -6,7 +6,7 @@
  * write never leaves a partial file where the report should be.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IoError } from '../errors.js';
 import type { Output } from './io.js';
@@ -74,16 +74,32 @@ export function checkedStream(stream: NodeJS.WritableStream, name: string): Chec
 export const isChecked = (o: Output): o is CheckedOutput => typeof (o as Partial<CheckedOutput>).flush === 'function';
 
 /**
- * Writes `text` to `file` through a temporary file in the same folder (so the rename stays on one
- * file system), flushed to disk before the rename: the target holds either its old content or all
- * of the new, never a part. `what` names the content for the message ("the report").
+ * Writes `content` (one string, or pieces in order: a report written as it is made) to `file`
+ * through a temporary file in the same folder (so the rename stays on one file system), flushed to
+ * disk before the rename: the target holds either its old content or all of the new, never a part.
+ * A target that is not a regular file (/dev/null, /dev/stdout, a named pipe) is written in place:
+ * renaming over it would replace the device with a file. `what` names the content for the message
+ * ("the report").
  */
-export async function writeFileAtomically(file: string, text: string, what: string): Promise<void> {
+export async function writeFileAtomically(file: string, content: string | Iterable<string>, what: string): Promise<void> {
+  if (await isSpecialFile(file)) {
+    try {
+      const handle = await open(file, 'w');
+      try {
+        await writeContent(handle, content);
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      throw new IoError(`cannot write ${what}: ${ioReason(e)}`, file, e);
+    }
+    return;
+  }
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(tmp, 'wx');
     try {
-      await handle.writeFile(text);
+      await writeContent(handle, content);
       await handle.sync();
     } finally {
       await handle.close();
@@ -93,4 +109,36 @@ export async function writeFileAtomically(file: string, text: string, what: stri
     await unlink(tmp).catch(() => undefined);
     throw new IoError(`cannot write ${what}: ${ioReason(e)}`, file, e);
   }
+}
+
+/** Whether `file` exists and is neither a regular file nor a folder (a device, a pipe, a socket). */
+async function isSpecialFile(file: string): Promise<boolean> {
+  try {
+    const st = await stat(file);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Pieces are gathered into writes of about WRITE_BYTES characters. */
+const WRITE_BYTES = 1 << 20;
+
+async function writeContent(handle: FileHandle, content: string | Iterable<string>): Promise<void> {
+  if (typeof content === 'string') {
+    await handle.writeFile(content);
+    return;
+  }
+  let pending: string[] = [];
+  let size = 0;
+  for (const piece of content) {
+    pending.push(piece);
+    size += piece.length;
+    if (size >= WRITE_BYTES) {
+      await handle.writeFile(pending.join(''));
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) await handle.writeFile(pending.join(''));
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, lstatSync, openSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,28 @@ afterAll(async () => {
   if (small === null) return;
   execFileSync('umount', [small]);
   await rm(small, { recursive: true, force: true });
+});
+
+describe('-o onto something that is not a regular file', () => {
+  test('a named pipe (as /dev/null or /dev/stdout) is written in place, never replaced by a file', async () => {
+    await withTempDir(async (dir) => {
+      const fifo = join(dir, 'report.pipe');
+      execFileSync('mkfifo', [fifo]);
+      let received = '';
+      const reader = new Promise<void>((resolve, reject) => {
+        const stream = createReadStream(fifo, 'utf8');
+        stream.on('data', (d) => (received += String(d)));
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
+      const r = await runWithStdout(['analyze', SAMPLE, '-f', 'json', '-o', fifo], 'ignore');
+      await reader;
+      expect(r.code).toBe(0);
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      expect((JSON.parse(received) as { experiments: unknown[] }).experiments.length).toBeGreaterThan(0);
+      expect(await readdir(dir)).toEqual(['report.pipe']);
+    });
+  });
 });
 
 describe('-o onto a disk that fills up', () => {

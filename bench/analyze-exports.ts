@@ -24,3 +24,19 @@ export function analyzeExportOptions(requests: number): SynthOptions {
 /** Requests in the ~170 MB and ~1.2 GB exports. */
 export const ANALYZE_170MB_REQUESTS = 4000;
 export const ANALYZE_1200MB_REQUESTS = 28000;
+
+/** Many small experiments: memory per experiment, not per byte (`analyze-10k-experiments.json`, test/e2e/hostile-memory). */
+export function manyExperimentsOptions(experiments: number): SynthOptions {
+  return {
+    flavor: 'vllm-legacy',
+    experiments: Array.from({ length: experiments }, (_, i) => ({ mode: 'concurrency' as const, value: i + 1, requests: 1 })),
+    responses: 16,
+    promptWords: 20,
+    ttftBaseNs: 20e6,
+    ttftPerWordNs: 1e4,
+    gapNs: 9e6,
+    jitterNs: 1e6,
+    emptyFinal: true,
+    seed: 1,
+  };
+}

@@ -28,9 +28,10 @@
  *
  *   npm run bench:analyze -- --bombs
  *
- * Hostile files that must not take memory: 2 GiB of whitespace before a small export, gzipped
- * (~2 MB); a 2 GiB unknown string value in one, gzipped; 200 MB of plain whitespace. Prints each
- * one's exit status, wall time and peak RSS (palens reads them within ~300 MB).
+ * Hostile files that must not take memory: 2 GiB and 400 MB of whitespace before a small export,
+ * gzipped; a 2 GiB unknown string value in one, gzipped; 200 MB of plain whitespace; one request
+ * holding ~1.5 GB of whitespace runs, unknown values, a text output and an input it does not read,
+ * gzipped. Prints each one's exit status, wall time and peak RSS (palens reads them within ~300 MB).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
@@ -40,7 +41,7 @@ import { join } from 'node:path';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { writeSyntheticExport } from '../tools/synth.js';
-import { ANALYZE_1200MB_REQUESTS, ANALYZE_170MB_REQUESTS, analyzeExportOptions } from './analyze-exports.js';
+import { ANALYZE_1200MB_REQUESTS, ANALYZE_170MB_REQUESTS, analyzeExportOptions, manyExperimentsOptions } from './analyze-exports.js';
 import { repoPath } from '../test/helpers/paths.js';
 import { PEER_LOADERS, peerFile, type PeerFormat } from './peer-files.js';
 
@@ -85,9 +86,13 @@ function timed(cmd: string, args: string[]): Run {
 const SMALL_EXPORT =
   '"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[{"timestamp":1700000000000000000,"response_timestamps":[1700000000000000100,1700000000000000300]}]}]}';
 
-/** Writes head, then `fill` bytes of `byte`, then tail, to file (gzipped when it ends in .gz), streaming. */
-async function writeFilled(file: string, head: string, byte: number, fill: number, tail: string): Promise<void> {
-  if (existsSync(file)) return;
+/** A part of a generated file: text, or a run of one byte ([byte, count]). */
+type Part = string | [number, number];
+
+/** Writes the parts to file (gzipped when it ends in .gz), streaming; returns the JSON's length. */
+async function writeParts(file: string, parts: Part[]): Promise<number> {
+  const length = parts.reduce((n, p) => n + (typeof p === 'string' ? Buffer.byteLength(p) : p[1]), 0);
+  if (existsSync(file)) return length;
   process.stderr.write(`generating ${file}…\n`);
   const out = createWriteStream(file);
   const sink: NodeJS.WritableStream = file.endsWith('.gz') ? createGzip({ level: 1 }) : out;
@@ -97,13 +102,42 @@ async function writeFilled(file: string, head: string, byte: number, fill: numbe
       if (sink.write(b)) resolve();
       else sink.once('drain', resolve);
     });
-  await write(head);
-  const block = Buffer.alloc(1 << 20, byte);
-  for (let n = 0; n < fill; n += block.length) await write(n + block.length <= fill ? block : block.subarray(0, fill - n));
-  await write(tail);
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      await write(part);
+      continue;
+    }
+    const [byte, fill] = part;
+    const block = Buffer.alloc(1 << 20, byte);
+    for (let n = 0; n < fill; n += block.length) await write(n + block.length <= fill ? block : block.subarray(0, fill - n));
+  }
   sink.end();
   if (done) await done;
   else await new Promise<void>((resolve) => out.on('finish', () => resolve()));
+  return length;
+}
+
+/**
+ * One request of an export with eight whitespace runs between its tokens, eight long unknown
+ * values, a long text output and a long input besides the prompt: `run` bytes each.
+ */
+function busyRequest(run: number): Part[] {
+  const parts: Part[] = ['{"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[{'];
+  for (let k = 0; k < 8; k++) parts.push([k % 2 ? 0x20 : 0x0a, run], `"junk${k}":`, [0x20, run / 4], '"', [0x61, run], '",');
+  parts.push(
+    '"timestamp":',
+    [0x20, run],
+    '1700000000000000000,"response_timestamps":[1700000000020000000,',
+    [0x0a, run],
+    '1700000000030000000],"response_outputs":[{"text_output":"',
+    [0x61, run],
+    '"},{"text_output":"b"}],"request_inputs":{"text_input":"a prompt","image":"',
+    [0x61, run],
+    '"}',
+    [0x20, run],
+    '}]}]}',
+  );
+  return parts;
 }
 
 async function exportsToRead(): Promise<string[]> {
@@ -115,17 +149,18 @@ async function exportsToRead(): Promise<string[]> {
 /** --bombs: whitespace and unknown values must be skipped without being held. */
 async function bombs(): Promise<void> {
   await mkdir(outDir, { recursive: true });
-  const cases = [
-    { name: '2 GiB of whitespace, then a small export (gzip)', file: join(outDir, 'bomb-ws-2g.json.gz'), head: '', byte: 0x20, fill: 2 ** 31, tail: '{' + SMALL_EXPORT },
-    { name: 'a 2 GiB unknown string value (gzip)', file: join(outDir, 'bomb-str-2g.json.gz'), head: '{"junk":"', byte: 0x61, fill: 2 ** 31, tail: '",' + SMALL_EXPORT },
-    { name: '200 MB of whitespace between keys (plain)', file: join(outDir, 'bomb-ws-200m.json'), head: '{"version":"x",', byte: 0x0a, fill: 200e6, tail: SMALL_EXPORT },
+  const cases: { name: string; file: string; parts: Part[] }[] = [
+    { name: '2 GiB of whitespace, then a small export (gzip)', file: join(outDir, 'bomb-ws-2g.json.gz'), parts: [[0x20, 2 ** 31], '{' + SMALL_EXPORT] },
+    { name: '400 MB of whitespace, then a small export (gzip)', file: join(outDir, 'bomb-ws-400m.json.gz'), parts: [[0x20, 400e6], '{' + SMALL_EXPORT] },
+    { name: 'a 2 GiB unknown string value (gzip)', file: join(outDir, 'bomb-str-2g.json.gz'), parts: ['{"junk":"', [0x61, 2 ** 31], '",' + SMALL_EXPORT] },
+    { name: '200 MB of whitespace between keys (plain)', file: join(outDir, 'bomb-ws-200m.json'), parts: ['{"version":"x",', [0x0a, 200e6], SMALL_EXPORT] },
+    { name: 'one request: 19 whitespace runs, 8 unknown strings, a text output and an input it does not read, up to 64 MiB each (gzip)', file: join(outDir, 'bomb-request-1g.json.gz'), parts: busyRequest(64 << 20) },
   ];
   console.log('| file | on disk (MB) | JSON (MB) | exit | wall (s) | peak RSS (MB) |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const c of cases) {
-    await writeFilled(c.file, c.head, c.byte, c.fill, c.tail);
+    const json = (await writeParts(c.file, c.parts)) / 1e6;
     const r = timed(node, [bin, 'analyze', c.file, '--format', 'json', '--out', '/dev/null']);
-    const json = (c.head.length + c.fill + c.tail.length) / 1e6;
     console.log(`| ${c.name} | ${(statSync(c.file).size / 1e6).toFixed(1)} | ${json.toFixed(0)} | ${r.ok ? 0 : 'failed: ' + r.note} | ${r.seconds.toFixed(1)} | ${(r.rssBytes / 1e6).toFixed(0)} |`);
   }
 }
@@ -274,23 +309,13 @@ for (const file of files) {
   }
 }
 
-// Many small experiments (issue 10): memory per experiment, not per byte. 10,000 one-request experiments.
+// Many small experiments (issue 10): memory per experiment, not per byte. 10,000 one-request experiments,
+// the JSON and the table (both written as they are made).
 const many = join(outDir, 'analyze-10k-experiments.json');
-if (!existsSync(many)) {
-  await writeSyntheticExport(many, {
-    flavor: 'vllm-legacy',
-    experiments: Array.from({ length: 10_000 }, (_, i) => ({ mode: 'concurrency' as const, value: i + 1, requests: 1 })),
-    responses: 16,
-    promptWords: 20,
-    ttftBaseNs: 20e6,
-    ttftPerWordNs: 1e4,
-    gapNs: 9e6,
-    jitterNs: 1e6,
-    emptyFinal: true,
-    seed: 1,
-  });
+if (!existsSync(many)) await writeSyntheticExport(many, manyExperimentsOptions(10_000));
+for (const format of ['json', 'table']) {
+  const m = timed(node, [bin, 'analyze', many, '--format', format, '--out', join(outDir, `analyze-10k-experiments.${format}`)]);
+  console.log(`| ${many.split('/').at(-1)} (${(statSync(many).size / 1e6).toFixed(0)} MB, 10,000 experiments) | palens analyze -f ${format} | ${m.ok ? m.seconds.toFixed(2) : '–'} | – | ${m.ok ? (m.rssBytes / 1e6).toFixed(0) : m.note} | – |`);
 }
-const m = timed(node, [bin, 'analyze', many, '--format', 'json', '--out', '/dev/null']);
-console.log(`| ${many.split('/').at(-1)} (${(statSync(many).size / 1e6).toFixed(0)} MB, 10,000 experiments) | palens analyze | ${m.ok ? m.seconds.toFixed(2) : '–'} | – | ${m.ok ? (m.rssBytes / 1e6).toFixed(0) : m.note} | – |`);
 
 await peerRows();

@@ -4,13 +4,13 @@ import type { LengthBy } from '../sweep/length.js';
 import type { AiperfPhase } from '../records/record.js';
 import { expandExports } from './files.js';
 import { EXIT, IoError, UsageError } from '../errors.js';
-import { renderCsv } from '../report/csv.js';
-import { renderJson } from '../report/json.js';
-import { renderTable } from '../report/table.js';
+import { csvPieces } from '../report/csv.js';
+import { jsonPieces } from '../report/json.js';
+import { tablePieces } from '../report/table.js';
 import { colorLevel, makeChalk } from './color.js';
 import type { CliIo } from './io.js';
 import { parseSlo, type Slo } from '../metrics/slo.js';
-import { writeFileAtomically } from './output.js';
+import { writeFileAtomically, writePieces } from './output.js';
 import { byteProgress } from './progress.js';
 
 import type { Format } from './options.js';
@@ -139,12 +139,13 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
     progress.stop();
   }
   const toFile = opts.out !== undefined;
-  const text =
+  // The report is made and written a piece (an experiment) at a time: never held whole.
+  const pieces: Iterable<string> =
     opts.format === 'json'
-      ? renderJson(analysis)
+      ? jsonPieces(analysis)
       : opts.format === 'csv'
-        ? renderCsv(analysis)
-        : renderTable(analysis, makeChalk(colorLevel(opts.color, io.env, toFile ? false : io.stdoutIsTTY)), toFile ? Infinity : (io.stdoutColumns ?? Infinity));
+        ? csvPieces(analysis)
+        : tablePieces(analysis, makeChalk(colorLevel(opts.color, io.env, toFile ? false : io.stdoutIsTTY)), toFile ? Infinity : (io.stdoutColumns ?? Infinity));
   if (opts.html !== undefined) {
     const { renderHtml } = await import('../report/html.js');
     const { hasSidecar } = await import('../export/sidecar.js');
@@ -153,9 +154,9 @@ export async function analyzeCommand(raw: Record<string, unknown>, io: CliIo): P
     io.stderr.write(`palens: wrote ${printable(opts.html)}\n`);
   }
   if (toFile) {
-    await writeFileAtomically(opts.out!, text, 'the report');
+    await writeFileAtomically(opts.out!, pieces, 'the report');
     io.stderr.write(`palens: wrote ${printable(opts.out!)}\n`);
-  } else io.stdout.write(text);
+  } else await writePieces(io.stdout, pieces);
   // A sweep of no length measured nothing: the output says how many requests had no length; the exit says it failed.
   if (analysis.sweep && analysis.sweep.points.length === 0) {
     io.stderr.write(`palens: invalid input: no request has a known prompt length (length by ${analysis.sweep.length_by}): nothing was swept\n`);

@@ -124,6 +124,29 @@ async function isSpecialFile(file: string): Promise<boolean> {
 /** Pieces are gathered into writes of about WRITE_BYTES characters. */
 const WRITE_BYTES = 1 << 20;
 
+/**
+ * Writes pieces of a report to an output (standard output) in writes of about WRITE_BYTES, each
+ * waited for when the output can say (a slow reader holds at most one write, not the report).
+ * A reader that went away or a failed write stops it; the command's last flush reports that.
+ */
+export async function writePieces(out: Output, pieces: Iterable<string>): Promise<void> {
+  let pending: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    pending.push(piece);
+    size += piece.length;
+    if (size < WRITE_BYTES) continue;
+    out.write(pending.join(''));
+    pending = [];
+    size = 0;
+    if (isChecked(out)) {
+      const delivered = await out.flush().catch(() => 'failed' as const);
+      if (delivered !== 'ok') return;
+    }
+  }
+  if (size > 0) out.write(pending.join(''));
+}
+
 async function writeContent(handle: FileHandle, content: string | Iterable<string>): Promise<void> {
   if (typeof content === 'string') {
     await handle.writeFile(content);

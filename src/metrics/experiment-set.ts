@@ -14,8 +14,25 @@ export interface ExperimentSetState {
 }
 
 interface Entry {
-  acc: ExperimentAccumulator;
+  /** Null once the experiment is summarised at its end (see {@link ExperimentSetOptions.closeAtEnd}). */
+  acc: ExperimentAccumulator | null;
   info: ExperimentInfo | null;
+  summary: ExperimentSummary | null;
+  figures: ExperimentFigures | null;
+  /** Kept at the end with the figures (undefined: not kept). */
+  timeline?: Timeline | null;
+}
+
+export interface ExperimentSetOptions {
+  /**
+   * Summarise each experiment when it ends and let its accumulator go (records of an experiment
+   * never come after its end in one reader): a file of 10,000 small experiments then holds 10,000
+   * summaries, not 10,000 accumulators' objects. Not for a set that is merged or snapshotted (a
+   * split file's halves). @default false
+   */
+  closeAtEnd?: boolean;
+  /** With closeAtEnd: keep each experiment's figures and timeline too (for a report that draws). */
+  figures?: boolean;
 }
 
 export class ExperimentSet implements RecordSink {
@@ -25,58 +42,75 @@ export class ExperimentSet implements RecordSink {
   constructor(
     private readonly options: MetricOptions,
     private readonly wanted: (index: number) => boolean = () => true,
+    private readonly setOptions: ExperimentSetOptions = {},
   ) {}
 
   private entry(index: number): Entry {
     let e = this.entries.get(index);
     if (e === undefined) {
-      e = { acc: new ExperimentAccumulator(this.options), info: null };
+      e = { acc: new ExperimentAccumulator(this.options), info: null, summary: null, figures: null };
       this.entries.set(index, e);
     }
     return e;
   }
 
+  /** The entry's accumulator (it was not closed). */
+  private open(e: Entry): ExperimentAccumulator {
+    if (e.acc === null) throw new Error('experiment set: a record or merge after its experiment was summarised');
+    return e.acc;
+  }
+
   record(r: RequestRecord): void {
-    if (this.wanted(r.experiment)) this.entry(r.experiment).acc.add(r);
+    if (this.wanted(r.experiment)) this.open(this.entry(r.experiment)).add(r);
   }
 
   experimentEnd(info: ExperimentInfo): void {
-    if (this.wanted(info.index)) this.entry(info.index).info = info;
+    if (!this.wanted(info.index)) return;
+    const e = this.entry(info.index);
+    e.info = info;
+    if (this.setOptions.closeAtEnd) {
+      const acc = this.open(e);
+      e.summary = acc.summary(info);
+      if (this.setOptions.figures) {
+        e.figures = experimentFigures(acc.figureSamples());
+        e.timeline = acc.timelinePoints();
+      }
+      e.acc = null;
+    }
+  }
+
+  /** Entries of the experiments that ended, by index. */
+  private ended(): Entry[] {
+    return [...this.entries.entries()]
+      .filter(([, e]) => e.info !== null)
+      .sort(([a], [b]) => a - b)
+      .map(([, e]) => e);
   }
 
   /** Summaries of the experiments that ended, by index. */
   summaries(): ExperimentSummary[] {
-    return [...this.entries.entries()]
-      .filter(([, e]) => e.info !== null)
-      .sort(([a], [b]) => a - b)
-      .map(([, e]) => e.acc.summary(e.info!));
+    return this.ended().map((e) => e.summary ?? this.open(e).summary(e.info!));
   }
 
   /** Figures of the same experiments as summaries(), in the same order (for a report that draws). */
   figures(): ExperimentFigures[] {
-    return [...this.entries.entries()]
-      .filter(([, e]) => e.info !== null)
-      .sort(([a], [b]) => a - b)
-      .map(([, e]) => experimentFigures(e.acc.figureSamples()));
+    return this.ended().map((e) => e.figures ?? experimentFigures(this.open(e).figureSamples()));
   }
 
   /** Requests over time of the same experiments as summaries(), in the same order (null where not kept). */
   timelines(): (Timeline | null)[] {
-    return [...this.entries.entries()]
-      .filter(([, e]) => e.info !== null)
-      .sort(([a], [b]) => a - b)
-      .map(([, e]) => e.acc.timelinePoints());
+    return this.ended().map((e) => (e.timeline !== undefined ? e.timeline : this.open(e).timelinePoints()));
   }
 
   /** Bytes held by every accumulator's arrays. */
   bytes(): number {
     let total = 0;
-    for (const e of this.entries.values()) total += e.acc.bytes();
+    for (const e of this.entries.values()) total += e.acc?.bytes() ?? 0;
     return total;
   }
 
   snapshot(): ExperimentSetState[] {
-    return [...this.entries.entries()].map(([index, e]) => ({ index, info: e.info, acc: e.acc.snapshot() }));
+    return [...this.entries.entries()].map(([index, e]) => ({ index, info: e.info, acc: this.open(e).snapshot() }));
   }
 
   /**
@@ -89,7 +123,7 @@ export class ExperimentSet implements RecordSink {
       const index = s.index + indexShift;
       if (!this.wanted(index)) continue;
       const e = this.entry(index);
-      e.acc.merge(s.acc, timeShift);
+      this.open(e).merge(s.acc, timeShift);
       if (s.info !== null) {
         const mine = e.info;
         e.info = {

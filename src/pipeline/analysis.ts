@@ -112,7 +112,9 @@ async function readOne(
     const split = await readSplit(file, info.size, metricOptions(options), wanted, CHUNK_BYTES, progress, true);
     if (split !== null) return { set: split.set, result: { ...split.result, file, fileBytes: info.size, compressed: false }, sidecar, inFlight: 0 };
   }
-  const set = new ExperimentSet(metricOptions(options), wanted);
+  // Without a sidecar each experiment is summarised at its end (a sidecar's requests in flight
+  // come after every experiment's end: joined.finish()).
+  const set = new ExperimentSet(metricOptions(options), wanted, { closeAtEnd: sidecar === null, figures: options.figures === true });
   const joined = joinStatuses(sidecar, set);
   const result = await readRecords(file, joined, { failFast: true, acceptTruncated: true, ...(progress ? { onProgress: progress } : {}), ...(options.phase === undefined ? {} : { phase: options.phase }) }, format);
   return { set, result, sidecar, inFlight: joined.finish() };

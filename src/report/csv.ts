@@ -56,11 +56,21 @@ function renderSweepCsv(a: Analysis): string {
 }
 
 export function renderCsv(a: Analysis): string {
-  if (a.sweep) return renderSweepCsv(a);
+  return [...csvPieces(a)].join('');
+}
+
+/** The text of {@link renderCsv} in pieces, an experiment at a time (a long report is written as it is made). */
+export function* csvPieces(a: Analysis): Generator<string> {
+  if (a.sweep) {
+    yield renderSweepCsv(a);
+    return;
+  }
   const columns = csvColumns(a.options.percentiles);
-  const lines = [columns.join(',')];
+  yield columns.join(',');
   const pKeys = a.options.percentiles.map(percentileKey);
   for (const e of a.experiments) {
+    // Each experiment's rows, each after its line break.
+    const lines: string[] = [''];
     const head = [e.file, e.index, e.mode, e.value];
     for (const name of DISTRIBUTION_METRICS) {
       const d = e.metrics[name];
@@ -74,8 +84,9 @@ export function renderCsv(a: Analysis): string {
       lines.push(row([...head, 'goodput_fraction', 'fraction', e.goodput.requests, null, null, null, null, ...pKeys.map(() => null), e.goodput.fraction]));
       lines.push(row([...head, 'goodput', 'requests/s', e.goodput.met, null, null, null, null, ...pKeys.map(() => null), e.goodput.requests_per_second]));
     }
+    yield lines.join('\n');
   }
-  return lines.join('\n') + '\n';
+  yield '\n';
 }
 
 function row(cells: readonly (string | number | null)[]): string {

@@ -26,18 +26,25 @@ interface Column {
  *   a pipe), so that output is the same wherever it is read.
  */
 export function renderTable(a: Analysis, c: ChalkInstance, width = Infinity): string {
-  const out: string[] = [];
-  if (a.sweep) out.push(...sweepBlock(a.sweep, a, c));
-  else for (const input of a.inputs) out.push(c.bold(`palens analyze · ${printable(input.file)}`) + c.dim(` · ${describeInput(input)}`));
-  for (const e of a.experiments) {
-    out.push('');
-    out.push(...experimentBlock(e, a, c, width));
-  }
-  if (a.warnings.length > 0) {
-    out.push('');
-    for (const w of a.warnings) out.push(c.yellow(`warning: ${printable(w)}`));
-  }
-  return out.join('\n') + '\n';
+  return [...tablePieces(a, c, width)].join('');
+}
+
+/** The text of {@link renderTable} in pieces, an experiment at a time (a long report is written as it is made). */
+export function* tablePieces(a: Analysis, c: ChalkInstance, width = Infinity): Generator<string> {
+  const head: string[] = [];
+  if (a.sweep) head.push(...sweepBlock(a.sweep, a, c));
+  else for (const input of a.inputs) head.push(c.bold(`palens analyze · ${printable(input.file)}`) + c.dim(` · ${describeInput(input)}`));
+  // Lines joined by '\n', then a final '\n': each piece after the first starts with its separator.
+  let first = head.length === 0;
+  if (!first) yield head.join('\n');
+  const lines = function* (block: string[]): Generator<string> {
+    if (block.length === 0) return;
+    yield (first ? '' : '\n') + block.join('\n');
+    first = false;
+  };
+  for (const e of a.experiments) yield* lines(['', ...experimentBlock(e, a, c, width)]);
+  if (a.warnings.length > 0) yield* lines(['', ...a.warnings.map((w) => c.yellow(`warning: ${printable(w)}`))]);
+  yield '\n';
 }
 
 function describeInput(i: InputSummary): string {

@@ -7,9 +7,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { manyExperimentsOptions } from '../../bench/analyze-exports.js';
+import { writeSyntheticExport } from '../../tools/synth.js';
 import { withTempDir } from '../helpers/cli.js';
 import { BIN, ROOT } from '../helpers/paths.js';
 
@@ -108,4 +111,24 @@ describe('one request that skips a lot holds little', () => {
       expect(r.peakMiB).toBeLessThan(200);
     });
   }, 180_000);
+});
+
+describe('many small experiments cost kilobytes each', () => {
+  test('10,000 one-request experiments: the JSON and the table are written with peak RSS under 300 MB', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'many.json');
+      await writeSyntheticExport(file, manyExperimentsOptions(10_000));
+      for (const format of ['json', 'table']) {
+        const out = join(dir, `report.${format}`);
+        const r = await analyzeMeasured([file, '-f', format, '-o', out]);
+        expect(r.code).toBe(0);
+        expect(r.peakMiB).toBeGreaterThan(0);
+        expect(r.peakMiB).toBeLessThan(300);
+      }
+      const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { experiments: { value: number }[] };
+      expect(json.experiments).toHaveLength(10_000);
+      expect(json.experiments[9_999]!.value).toBe(10_000);
+      expect((await readFile(join(dir, 'report.table'), 'utf8')).match(/^Experiment \d+/gm)).toHaveLength(10_000);
+    });
+  }, 240_000);
 });

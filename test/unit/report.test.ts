@@ -1,9 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { analyzeFiles } from '../../src/pipeline/analysis.js';
-import { colorLevel } from '../../src/cli/color.js';
-import { csvColumns, renderCsv } from '../../src/report/csv.js';
+import { csvColumns, csvPieces, renderCsv } from '../../src/report/csv.js';
+import { renderTable, tablePieces } from '../../src/report/table.js';
+import { colorLevel, makeChalk } from '../../src/cli/color.js';
 import { pythonFloat } from '../../src/report/numbers.js';
-import { renderJson } from '../../src/report/json.js';
+import { jsonPieces, renderJson } from '../../src/report/json.js';
 import { DEFAULT_PERCENTILES, percentileKey } from '../../src/metrics/distribution.js';
 import { expectSchema } from '../helpers/schemas.js';
 import { fixture, repoPath } from '../helpers/paths.js';
@@ -74,5 +75,43 @@ describe('colour decision', () => {
     [false, { FORCE_COLOR: '1' }, true, 0],
   ] as const)('flag %p env %p tty %p → %p', (flag, env, tty, level) => {
     expect(colorLevel(flag, env, tty)).toBe(level);
+  });
+});
+
+describe('reports made in pieces (written as they are made, never held whole)', () => {
+  const options = { experiment: 'all' as const, percentiles: [...DEFAULT_PERCENTILES], keepEmptyResponses: false, detectEmptyFinals: true, threads: 1 };
+
+  test.each(['vllm-concurrency-sweep.json', 'vllm-legacy-empty-finals.json', 'openai-chat.json'])('%s: the JSON pieces are JSON.stringify(analysis, null, 2) exactly', async (name) => {
+    const a = await analyzeFiles([repoPath('samples', name)], options);
+    const { figures: _figures, ...rest } = a;
+    expect(renderJson(a)).toBe(JSON.stringify(rest, null, 2) + '\n');
+    expect([...jsonPieces(a)].length).toBeGreaterThan(a.experiments.length);
+  });
+
+  test('empty arrays, warnings and a file of no experiments come out as JSON.stringify writes them', async () => {
+    const a = await analyzeFiles([repoPath('samples', 'vllm-concurrency-sweep.json')], options);
+    for (const variant of [
+      { ...a, experiments: [], warnings: [] },
+      { ...a, warnings: ['one', 'two "quoted"\nline'] },
+      { ...a, inputs: [], experiments: a.experiments.slice(0, 1) },
+    ]) {
+      const { figures: _figures, ...rest } = variant;
+      expect(renderJson(variant)).toBe(JSON.stringify(rest, null, 2) + '\n');
+    }
+  });
+
+  test('table and CSV: the pieces join to one text, an experiment a piece', async () => {
+    const a = await analyzeFiles([repoPath('samples', 'vllm-concurrency-sweep.json'), repoPath('samples', 'vllm-legacy-empty-finals.json')], options);
+    const chalk = makeChalk(0);
+    const table = [...tablePieces(a, chalk)];
+    expect(table.length).toBeGreaterThanOrEqual(a.experiments.length + 2);
+    expect(table.join('')).toBe(renderTable(a, chalk));
+    expect(table.join('').split('\n').filter((l) => l.startsWith('Experiment ')).length).toBe(a.experiments.length);
+    const csv = [...csvPieces(a)];
+    expect(csv.length).toBe(a.experiments.length + 2);
+    const lines = csv.join('').split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines[0]).toBe(csvColumns(DEFAULT_PERCENTILES).join(','));
+    expect(lines.length).toBeGreaterThan(a.experiments.length + 1);
   });
 });

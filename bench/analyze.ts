@@ -185,7 +185,8 @@ function abCompare(baselineDir: string, files: string[], rounds: number): void {
       const runs: Run[][] = [[], []];
       for (let r = 0; r < rounds; r++) {
         for (const k of [0, 1, 1, 0]) {
-          const run = timed(node, [builds[k]!.bin, 'analyze', file, '--format', 'json', '--out', '/dev/null', '--threads', threads]);
+          // A file, not /dev/null: a build from before -o wrote devices in place would replace /dev/null (as root).
+          const run = timed(node, [builds[k]!.bin, 'analyze', file, '--format', 'json', '--out', join(outDir, 'ab-report.json'), '--threads', threads]);
           if (!run.ok) throw new Error(`${builds[k]!.name} failed on ${file}: ${run.note}`);
           runs[k]!.push(run);
         }

@@ -2,7 +2,9 @@
  * One request of a perf_analyzer export, read into a reused RequestRecord: the hot part of the
  * export grammar (export/profile-parser.ts reads the levels around it). All of a request's bytes
  * are in view when it is read; if they are not, the lexer throws NEED_MORE and the request is
- * read again from its start once more bytes arrived.
+ * read again from its start once more bytes arrived. What it skips (whitespace, values it does not
+ * read, the middles of long strings whose text it does not need) is cut from the window as it is
+ * scanned (export/json-lexer.ts), so "all of its bytes" are the ones it reads.
  *
  * Hot loop notes (bench/analyze.ts): response timestamps go straight from digits into a reused
  * Float64Array of exact offsets; compact JSON (no whitespace, what perf_analyzer writes) is tried

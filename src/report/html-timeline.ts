@@ -12,7 +12,7 @@ import { extentOfValues, msAxis, msText, plural } from './axes.js';
 import { type Figure, figureHtml } from './charts.js';
 import { type Axis, chart, esc, type Mark, niceTicks, orderedColors, type Series } from './svg.js';
 
-/** Dots per chart, over all its experiments. */
+/** Dots per metric over all inputs' charts (each input's charts get an equal share): about 95 kB of page. */
 const MAX_DOTS = MAX_POINTS;
 /** Input files with their own charts; the rest are named. */
 const MAX_FILES = 4;
@@ -24,12 +24,12 @@ interface Run {
   t: Timeline;
 }
 
-/** Each run's points thinned to its share of MAX_DOTS, its largest TTFT and latency kept. */
-function thinned(runs: readonly Run[]): [number, number, number][][] {
+/** Each run's points thinned to its share of `budget`, its largest TTFT and latency kept. */
+function thinned(runs: readonly Run[], budget: number): [number, number, number][][] {
   const total = runs.reduce((a, r) => a + r.t.points.length, 0);
   return runs.map((r) => {
     const pts = r.t.points;
-    const k = Math.max(2, Math.floor((MAX_DOTS * pts.length) / Math.max(total, 1)));
+    const k = Math.max(2, Math.floor((budget * pts.length) / Math.max(total, 1)));
     if (pts.length <= k) return pts;
     const keep = new Set(spreadIndexes(pts.length, k));
     keep.add(argmax(pts, 1)).add(argmax(pts, 2));
@@ -90,7 +90,7 @@ export function timelineSection(a: Analysis): string {
       r.name = `exp ${r.e.index}${r.e.mode === null ? '' : ` · ${r.e.mode.replace('_', ' ')} ${r.e.value}`}`;
     });
     const t0 = Math.min(...runs.map((r) => r.e.start_offset_ns ?? r.t.points[0]![0]));
-    const dots = thinned(runs);
+    const dots = thinned(runs, Math.floor(MAX_DOTS / Math.min(files.length, MAX_FILES)));
     const where = files.length > 1 ? ` · ${file.split('/').pop()}` : '';
     // Side by side for one experiment; full width for several, whose legend needs the room.
     const width = runs.length > 1 ? 880 : 560;

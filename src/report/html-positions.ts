@@ -65,8 +65,9 @@ export function positionFigure(id: string, title: string, s: PositionSeries, wid
   });
   const first = pts[0]!;
   const last = pts[pts.length - 1]!;
+  const lastCount = last.position === MAX_POSITIONS ? `${last.count.toLocaleString('en-US')} gaps, every one from position ${MAX_POSITIONS} on` : `${last.count.toLocaleString('en-US')} requests`;
   fig.notes.push(
-    `Mean gap ${msText(first.mean)} at position ${first.position} (${first.count.toLocaleString('en-US')} requests), ${msText(last.mean)} at position ${last.position} (${last.count.toLocaleString('en-US')} requests).`,
+    `Mean gap ${msText(first.mean)} at position ${first.position} (${first.count.toLocaleString('en-US')} requests), ${msText(last.mean)} at position ${last.position} (${lastCount}).`,
     ...positionNotes([s]),
   );
   return fig;

@@ -48,21 +48,24 @@ function overTime(id: string, title: string, metric: string, at: 1 | 2, runs: re
   if (values.length === 0) return null;
   const scale = chooseScale([extentOfValues(values)], true);
   const y = msAxis(scale, `${metric} (ms)`);
-  const xs = dots.flatMap((d) => d.map((p) => (p[0] - t0) / 1e9));
-  const hiX = Math.max(...xs, 1e-3);
+  const span = Math.max(...dots.flatMap((d) => d.map((p) => (p[0] - t0) / 1e9)), 1e-3);
+  // Long runs in minutes or hours, so that the ticks stay short.
+  const [unit, perUnit] = span > 7200 ? (['h', 3600] as const) : span > 300 ? (['min', 60] as const) : (['s', 1] as const);
+  const when = (send: number): number => (send - t0) / 1e9 / perUnit;
+  const hiX = span / perUnit;
   const ticks = niceTicks(0, hiX);
-  const x: Axis = { label: 'request sent at (s from the first request)', kind: 'linear', lo: 0, hi: Math.max(hiX * 1.02, ticks[ticks.length - 1]!) };
-  const series: Series[] = runs.map((r, i) => ({ name: runs.length > 1 ? r.name : 'one request', color: r.color, style: 'points', points: dots[i]!.map((p) => [(p[0] - t0) / 1e9, p[at] / 1e6] as const) }));
+  const x: Axis = { label: `request sent at (${unit} from the first request)`, kind: 'linear', lo: 0, hi: Math.max(hiX * 1.02, ticks[ticks.length - 1]!) };
+  const series: Series[] = runs.map((r, i) => ({ name: runs.length > 1 ? r.name : 'one request', color: r.color, style: 'points', points: dots[i]!.map((p) => [when(p[0]), p[at] / 1e6] as const) }));
   const marks: Mark[] = [];
   const notes: string[] = [];
   runs.forEach((r, i) => {
     const d = dots[i]!;
     if (d.length === 0) return;
     const p = d[argmax(d, at)]!;
-    const sec = (p[0] - t0) / 1e9;
+    const t = when(p[0]);
     const v = Math.min(p[at], scale.hi) / 1e6;
-    const text = `largest ${msText(p[at])} at ${sec.toFixed(sec < 10 ? 2 : 1)} s`;
-    marks.push({ x: sec, y: v, shape: 'diamond', color: r.color, title: `${runs.length > 1 ? `${r.name}: ` : ''}${text}`, ...(runs.length === 1 ? { label: text } : {}) });
+    const text = `largest ${msText(p[at])} at ${t.toLocaleString('en-US', { maximumFractionDigits: t < 10 ? 2 : t < 1000 ? 1 : 0 })} ${unit}`;
+    marks.push({ x: t, y: v, shape: 'diamond', color: r.color, title: `${runs.length > 1 ? `${r.name}: ` : ''}${text}`, ...(runs.length === 1 ? { label: text } : {}) });
   });
   if (scale.aboveCount > 0) notes.push(`${plural(scale.aboveCount, 'request')} beyond the axis (marked at its top): ${scale.above.slice(0, 3).map(msText).join(', ')}${scale.aboveCount > 3 ? ', …' : ''}.`);
   return { svg: chart({ id, title, x, y, series, marks, width, height: width < 880 ? 300 : 340, markLegend: [{ shape: 'diamond', name: runs.length > 1 ? 'largest per exp' : 'largest' }] }), notes };

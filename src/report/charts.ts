@@ -52,18 +52,25 @@ export function cdfFigure(id: string, title: string, metric: string, noun: strin
   const marks: Mark[] = [];
   const notes: string[] = [];
   const beyond: string[] = [];
+  const between: string[] = [];
   for (const c of live) {
     for (const { p, shape } of MARKED) {
       const v = at(c.dist, p);
       if (v === null) continue;
       if (v > scale.hi || v < scale.lo) beyond.push(`${live.length > 1 ? `${c.name} ` : ''}p${p} ${msText(v)}`);
       const text = msText(v, scale.hi - scale.lo);
-      marks.push({ x: v / 1e6, y: p / 100, shape, color: c.color, title: `${c.name}: p${p} = ${text}`, ...(live.length === 1 ? { label: `p${p} ${text}` } : {}) });
+      // On a step curve (every value a vertex) an interpolated percentile can fall between two values,
+      // where the steps stand below p: the mark goes on the step at its value, never beside the curve.
+      const y = c.curve.every ? stepAt(c.curve.cdf, v) : p / 100;
+      if (y < p / 100 - 1e-9) between.push(`p${p}`);
+      marks.push({ x: v / 1e6, y, shape, color: c.color, title: `${c.name}: p${p} = ${text}`, ...(live.length === 1 ? { label: `p${p} ${text}` } : {}) });
     }
   }
   const note = scaleNote(scale, noun);
   if (note !== null) notes.push(note);
   if (beyond.length > 0) notes.push(`marked beyond the axis: ${beyond.join(', ')}`);
+  const fell = [...new Set(between)];
+  if (fell.length > 0) notes.push(`${fell.join(', ')} fall between two ${noun}s (percentiles are interpolated, as in the tables): marked on the step at their value.`);
   const every = live.every((c) => c.curve.every);
   notes.push(
     every
@@ -75,6 +82,16 @@ export function cdfFigure(id: string, title: string, metric: string, noun: strin
     svg: chart({ id, title, x, y, series, marks, markLegend: MARKED.filter((m) => live.some((c) => at(c.dist, m.p) !== null)).map((m) => ({ shape: m.shape, name: `p${m.p}` })) }),
     notes,
   };
+}
+
+/** The empirical distribution at `v` (ns) from its vertices [value, fraction ≤ value], ascending. */
+function stepAt(cdf: readonly (readonly [number, number])[], v: number): number {
+  let y = 0;
+  for (const [value, fraction] of cdf) {
+    if (value > v) break;
+    y = fraction;
+  }
+  return y;
 }
 
 /** A histogram of exact counts, bins as the engine chose them for this sample (log bins on a log axis). */

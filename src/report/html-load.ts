@@ -2,6 +2,7 @@
 import type { Analysis, FileExperiment } from './analysis.js';
 import { againstFigure, at, figureHtml, levelAxis, rateFigure, type StatLine } from './charts.js';
 import { goodputByLoadFigure } from './html-goodput.js';
+import { noGapsReason } from './input-kind.js';
 import { BRIGHT, esc, niceTicks } from './svg.js';
 
 const MODE_WORDS: Record<string, { axis: string; title: string }> = {
@@ -78,7 +79,7 @@ export function loadSection(a: Analysis): string {
     out.push(`<p class="note">${levels.length} levels; each point is one experiment's exact statistic.</p>`);
     const figs = [ttft, hasGaps ? t2t : null, responses, requests, tradeoff, goodput].filter((f) => f !== null);
     out.push(`<div class="grid2">${figs.map(figureHtml).join('')}</div>`);
-    if (!hasGaps) out.push(`<p class="leftout">Token-to-token against ${esc(words.title)} left out: no request had two or more responses.</p>`);
+    if (!hasGaps) out.push(`<p class="leftout">Token-to-token against ${esc(words.title)} left out: ${esc(noGapsReason(a.inputs, 'no request had two or more responses'))}.</p>`);
   }
   return out.join('\n');
 }

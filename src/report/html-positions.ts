@@ -97,11 +97,11 @@ export function positionMeansFigure(id: string, title: string, series: readonly 
  * several get the means together and full views of up to MAX_PANELS side by side. `what` names a
  * series in the titles ("prompt length", "experiment"); `ids` keeps chart ids apart between sections.
  */
-export function positionsSection(series: readonly PositionSeries[], what: string, ids: string): string {
+export function positionsSection(series: readonly PositionSeries[], what: string, ids: string, noGaps = 'no request had two or more responses with every gap timed'): string {
   const live = series.filter((s) => drawn(s.stats).length >= 2);
   const title = 'Inter-token latency by output position';
   if (live.length === 0) {
-    const why = series.every((s) => s.stats.length === 0) ? 'no request had two or more responses with every gap timed' : `no position after the first was reached by ${MIN_COUNT} or more requests`;
+    const why = series.every((s) => s.stats.length === 0) ? noGaps : `no position after the first was reached by ${MIN_COUNT} or more requests`;
     return `<p class="leftout">${esc(title)} left out: ${esc(why)}.</p>`;
   }
   if (live.length === 1) {

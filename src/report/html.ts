@@ -5,12 +5,13 @@
  * MAX_POINTS dots per chart, MAX_ROWS table rows, MAX_SECTIONS experiment blocks), so the page
  * stays small whatever the input (docs/METRICS.md, "The HTML report").
  */
-import type { Analysis, FileExperiment, InputSummary } from './analysis.js';
+import type { Analysis, FileExperiment } from './analysis.js';
 import { DISTRIBUTION_METRICS, metricSpec } from '../metrics/catalogue.js';
 import { type Distribution, percentileKey } from '../metrics/distribution.js';
 import { type ExperimentFigures, MAX_CURVES } from '../metrics/figures.js';
 import { type Figure, figureHtml, histogramFigure, cdfFigure, type DistributionCurve } from './charts.js';
 import { goodputText } from './html-goodput.js';
+import { inputKind, noGapsReason, sizeText } from './input-kind.js';
 import { loadSection } from './html-load.js';
 import { positionsSection } from './html-positions.js';
 import { timelineSection } from './html-timeline.js';
@@ -30,22 +31,36 @@ export interface HtmlOptions {
 
 const msCell = (ns: number | null): string => (ns === null ? '–' : (ns / 1e6).toFixed(3));
 
-/** What an input is, in words: "palens capture", "perf_analyzer 2.41.0 export". */
-export function inputKind(i: InputSummary, captures: ReadonlySet<string> | undefined): string {
-  if (captures?.has(i.file) || (i.version ?? '').startsWith('palens')) return 'palens capture';
-  return i.version === null ? 'perf_analyzer export (version not recorded)' : `perf_analyzer ${i.version} export`;
-}
 
 function experimentName(e: FileExperiment, a: Analysis): string {
   const file = a.inputs.length > 1 ? `${e.file.split('/').pop()} · ` : '';
   return `${file}exp ${e.index}${e.mode === null ? '' : ` · ${e.mode.replace('_', ' ')} ${e.value}`}`;
 }
 
+/** Value columns per statistics table: more (many --percentiles) would run past a 1280 px page. */
+const MAX_VALUE_COLUMNS = 9;
+
 function distributionTable(rows: [string, Distribution][], percentiles: readonly number[]): string {
-  const head = ['metric', 'unit', 'count', 'mean', 'std', 'min', ...percentiles.map((p) => `p${p}`), 'max'];
   const fmt = (d: Distribution, v: number | null): string => (v === null ? '–' : d.unit === 'ns' ? msCell(v) : Number(v.toFixed(2)).toLocaleString('en-US'));
-  const body = rows.map(([name, d]) => [name, d.unit === 'ns' ? 'ms' : d.unit, String(d.count), fmt(d, d.mean), fmt(d, d.std), fmt(d, d.min), ...percentiles.map((p) => fmt(d, d.percentiles[percentileKey(p)] ?? null)), fmt(d, d.max)]);
-  return table(head, body);
+  const columns: [string, (d: Distribution) => string][] = [
+    ['count', (d) => String(d.count)],
+    ['mean', (d) => fmt(d, d.mean)],
+    ['std', (d) => fmt(d, d.std)],
+    ['min', (d) => fmt(d, d.min)],
+    ...percentiles.map((p): [string, (d: Distribution) => string] => [`p${p}`, (d) => fmt(d, d.percentiles[percentileKey(p)] ?? null)]),
+    ['max', (d) => fmt(d, d.max)],
+  ];
+  // Split into tables of near-equal width, each repeating the metric and unit, so the tail columns
+  // (p99, p99.9, max) are on the page rather than behind a horizontal scroll.
+  const parts = Math.ceil(columns.length / MAX_VALUE_COLUMNS);
+  const size = Math.ceil(columns.length / parts);
+  const out: string[] = [];
+  for (let k = 0; k < columns.length; k += size) {
+    const chunk = columns.slice(k, k + size);
+    const body = rows.map(([name, d]) => [name, d.unit === 'ns' ? 'ms' : d.unit, ...chunk.map(([, get]) => get(d))]);
+    out.push(table(['metric', 'unit', ...chunk.map(([h]) => h)], body));
+  }
+  return out.join('');
 }
 
 function experimentBlock(e: FileExperiment, a: Analysis): string {
@@ -104,7 +119,7 @@ function distributionCharts(a: Analysis, figs: readonly ExperimentFigures[]): st
     });
   const cdfs: [string, string, string, string, keyof ExperimentFigures, (e: FileExperiment) => Distribution, string][] = [
     ['ttft-cdf', 'Time to first token: cumulative distribution', 'time to first token', 'request', 'time_to_first_token', (e) => e.metrics.time_to_first_token, 'no request completed'],
-    ['t2t-cdf', 'Token-to-token latency: cumulative distribution', 'token-to-token latency', 'gap', 'token_to_token_latency', (e) => e.metrics.token_to_token_latency, 'no request had two or more responses (prefill only)'],
+    ['t2t-cdf', 'Token-to-token latency: cumulative distribution', 'token-to-token latency', 'gap', 'token_to_token_latency', (e) => e.metrics.token_to_token_latency, noGapsReason(a.inputs, 'no request had two or more responses (prefill only)')],
     ['latency-cdf', 'Request latency: cumulative distribution', 'request latency', 'request', 'request_latency', (e) => e.metrics.request_latency, 'no request completed'],
   ];
   for (const [id, title, metric, noun, key, pick, why] of cdfs) {
@@ -135,12 +150,12 @@ function experimentPositions(a: Analysis): string {
   const colors = orderedColors(shown.length);
   const series = shown.map((e, i) => ({ name: a.experiments.length > 1 ? experimentName(e, a) : '', color: colors[i]!, stats: e.inter_token_latency_by_position }));
   const more = a.experiments.length > MAX_CURVES ? `<p class="note">The first ${MAX_CURVES} of ${a.experiments.length} experiments.</p>` : '';
-  return more + positionsSection(series, 'experiment', 'itl');
+  return more + positionsSection(series, 'experiment', 'itl', noGapsReason(a.inputs, 'no request had two or more responses with every gap timed'));
 }
 
 function inputsTable(a: Analysis, o: HtmlOptions): string {
-  const rows = a.inputs.map((i) => [i.file, inputKind(i, o.captures), i.service_kind ?? '–', String(i.experiments), String(i.requests), (i.bytes / 1e6).toFixed(1)]);
-  return table(['file', 'what it is', 'service', 'experiments', 'requests', 'MB'], rows, [0, 1], [0]);
+  const rows = a.inputs.map((i) => [i.file, inputKind(i, o.captures), i.service_kind ?? '–', String(i.experiments), String(i.requests), sizeText(i.bytes)]);
+  return table(['file', 'what it is', 'service', 'experiments', 'requests', 'size'], rows, [0, 1], [0]);
 }
 
 function subtitle(a: Analysis, o: HtmlOptions): string {

@@ -9,6 +9,7 @@ import type { SweepSummary } from '../sweep/sweep.js';
 import { fitLines, sweepHeader, sweepLegend, sweepRow } from './sweep-text.js';
 import { bytes, duration, grouped, ms, pythonFloat } from './numbers.js';
 import { printable } from '../printable.js';
+import { peerTitle } from './input-kind.js';
 
 // One formatter each: toLocaleString builds a new Intl.NumberFormat per call (seconds per 10,000 experiments).
 const WHOLE = new Intl.NumberFormat('en-US');
@@ -165,10 +166,3 @@ function sweepBlock(s: SweepSummary, a: Analysis, c: ChalkInstance): string[] {
   return lines;
 }
 
-/** A peer tool's file in the header: "AIPerf profile_export.jsonl", "GuideLLM 0.8.1 benchmarks.json". */
-function peerTitle(format: string, version: string | null): string {
-  const v = version === null ? '' : ` ${version}`;
-  if (format === 'aiperf') return `AIPerf${v} profile_export.jsonl`;
-  if (format === 'guidellm') return `GuideLLM${v} benchmarks.json`;
-  return `vLLM bench${v} result`;
-}

@@ -32,6 +32,8 @@ interface Page {
   vertices: Record<string, number>;
   /** Per chart id: stroke colours of its curves. */
   strokes: Record<string, string[]>;
+  /** Tables wider than their box (shown only by scrolling sideways): their header cells' text. */
+  scrolled: string[];
   text: string;
 }
 
@@ -68,7 +70,8 @@ async function open(html: string, name: string): Promise<Page> {
         vertices[svg.id] = Math.max(0, ...lines.map((l) => Number(l.getAttribute('data-vertices') || 0)));
         strokes[svg.id] = lines.map((l) => l.getAttribute('stroke') || '');
       }
-      return { marks, vertices, strokes, overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, text: document.body.innerText };
+      const scrolled = [...document.querySelectorAll('.scroll')].filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => [...b.querySelectorAll('th')].map((t) => t.textContent).join(' '));
+      return { marks, vertices, strokes, scrolled, overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, text: document.body.innerText };
     })()`)) as Omit<Page, 'errors' | 'requests'>;
     await mkdir(repoPath('test-output'), { recursive: true });
     await page.screenshot({ path: repoPath('test-output', `${name}.png`), fullPage: true });
@@ -130,6 +133,35 @@ describe('HTML report in chromium at 1280 px', () => {
       expect(p.text).toMatch(/largest 1,2\d\d ms at \d+(\.\d)? s/);
       expect(p.text).toContain('Every completed request (400).');
       expect(p.text).toMatch(/Mean gap 11\.\d ms at position 1 \(400 requests\), 11\.\d ms at position 59 \(400 requests\)/);
+    });
+  });
+
+  it('ten percentiles: every statistics column is on the page at 1280 px, none behind a sideways scroll', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'many.json');
+      await writeSyntheticExport(file, { ...base, experiments: [{ mode: 'concurrency', value: 1, requests: 5 }], responses: 30 });
+      const html = join(dir, 'many.html');
+      expect((await spawnCli(['analyze', file, '-p', '1,5,10,25,50,75,90,95,99,99.9', '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-ten-percentiles');
+      expectSound(p, html);
+      expect(p.scrolled).toEqual([]);
+      for (const h of ['p1', 'p99', 'p99.9', 'max']) expect(p.text).toMatch(new RegExp(`\\b${h.replace('.', '\\.')}\\b`));
+      // Five requests: the interpolated p90 and p99 fall between two of them, marked on the steps.
+      expect(p.text).toMatch(/p90, p99 fall between two requests/);
+    });
+  });
+
+  it("a GuideLLM benchmarks.json: named as GuideLLM's file, and the missing gap charts say why", async () => {
+    await withTempDir(async (dir) => {
+      const html = join(dir, 'guidellm.html');
+      expect((await spawnCli(['analyze', repoPath('samples', 'peers', 'guidellm-streams-1-2-errors', 'benchmarks.json'), '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-guidellm');
+      expect(p.errors).toEqual([]);
+      expect(p.overflow).toBeLessThanOrEqual(0);
+      expect(p.text).toContain('GuideLLM 0.8.1 benchmarks.json');
+      expect(p.text).not.toContain('perf_analyzer');
+      expect(p.text).not.toContain('no request had two or more responses');
+      expect(p.text).toContain("GuideLLM's benchmarks.json keeps each request's first and last token times only");
     });
   });
 

@@ -160,21 +160,25 @@ export async function startOpenAIMock(o: OpenAIMockOptions): Promise<RunningOpen
     ex.head(200, 'OK', { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     const timers = new Set<Scheduled>();
     let finished = false;
-    const done = (): void => {
-      if (finished) return;
-      finished = true;
-      active--;
-      for (const t of timers) t.cancel();
-      ex.end();
-    };
-    ex.socket.once('close', () => {
+    // The close listener is this request's only: removed when the stream ends, since a keep-alive
+    // socket carries many requests and would otherwise collect one listener per request.
+    const onClose = (): void => {
       if (!finished) {
         finished = true;
         active--;
         for (const t of timers) t.cancel();
         if (!droppedByMock.has(ex.socket)) record({ id, model, index: index++, kind: 'closed', tokens: 0, arrivedNs: started, promptTokens, error: 'the client closed the connection' });
       }
-    });
+    };
+    const done = (): void => {
+      if (finished) return;
+      finished = true;
+      active--;
+      for (const t of timers) t.cancel();
+      ex.socket.off('close', onClose);
+      ex.end();
+    };
+    ex.socket.once('close', onClose);
     let index = 0;
     /** Writes one event and logs it; false when the connection is gone. */
     const emit = (text: string, kind: OpenAITruthEntry['kind'], tokens: number, error: string | null = null): boolean => {

@@ -2,6 +2,7 @@
  * `palens capture`, `palens prefill`, `palens generation` and `palens mock`: the driver and the
  * mock server on the command line.
  */
+import { mockOptionProblems } from './mock-options.js';
 import { printable } from '../printable.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -455,6 +456,8 @@ export async function scenarioCommand(name: 'prefill' | 'generation', raw: Recor
 }
 
 export async function mockCommand(raw: Record<string, unknown>, io: CliIo): Promise<number> {
+  const problems = mockOptionProblems(raw);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
   const tokenizer = raw.tokenizer === undefined ? null : await loadTokenizer(String(raw.tokenizer));
   if (raw.api === 'openai') {
     await openaiMockCommand(raw, io, lawFrom(raw), tokenizer === null ? null : (t) => tokenizer.count(t));

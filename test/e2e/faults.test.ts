@@ -179,6 +179,16 @@ describe('hostile command lines and input text', () => {
     [['compare', SAMPLE, ''], "an empty file name ('')"],
     [['analyze', '--sweep', ' '], "an empty file name (' ')"],
     [['prefill', '--mock', '--lengths', '4,1e9', '--results', '/nonexistent'], '--lengths 4,1e9: expected comma-separated integers from 1 to 1,000,000'],
+    // The mock's law and faults: a port that is not one, a negative latency, a rate above 1.
+    [['mock', '--port', '-1'], '--port: expected an integer from 0 to 65,535, got -1'],
+    [['mock', '--port', '1.5'], '--port: expected an integer from 0 to 65,535, got 1.5'],
+    [['mock', '--port', '1e309'], '--port: expected an integer from 0 to 65,535, got Infinity'],
+    [['mock', '--prefill-base-ms', '-3'], '--prefill-base-ms: expected a number from 0 to 2,147,483,647, got -3'],
+    [['mock', '--api', 'openai', '--http-429-rate', '2'], '--http-429-rate: expected a number from 0 to 1, got 2'],
+    [['mock', '--error-rate', '1.5', '--stall-rate', '-0.1'], '--error-rate: expected a number from 0 to 1, got 1.5; --stall-rate: expected a number from 0 to 1, got -0.1'],
+    [['mock', '--seed', '1e309'], '--seed: expected an integer from 0 to 4,294,967,295, got Infinity'],
+    // A header value that would split the request (the value itself is never printed: it may be a key).
+    [['capture', '--api', 'openai', '-u', 'http://127.0.0.1:9', '-m', 'x', '--prompt-words', '4', '--header', 'X-Key: secret\r\nInjected: 1', '-f', '/nonexistent/x.json'], '--header X-Key: the value holds a control character'],
   ])('%j: one usage message, exit 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

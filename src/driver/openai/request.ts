@@ -71,6 +71,9 @@ export function parseHeaders(specs: readonly string[], env: Record<string, strin
       return got;
     };
     value = whole !== null ? read(whole[1]!) : value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => read((a ?? b)!));
+    // HTTP forbids control characters in a value (CR or LF would split the header); tab is allowed.
+    // The value itself is never printed: it may be a key.
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) throw new UsageError(`--header ${name}: the value holds a control character (CR, LF or another), which an HTTP header cannot carry`);
     out[name] = value;
   }
   return out;

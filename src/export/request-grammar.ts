@@ -345,9 +345,15 @@ export class RequestReader extends JsonLexer {
     if (b[i] !== LBRACE) return this.valueProblem(i, '/request_inputs', 'an object (input name → value)');
     i = this.ws(i + 1);
     if (b[i] === RBRACE) return i + 1;
+    // A prompt key given twice would make the prompt length depend on which one is read.
+    let seen = 0;
     for (;;) {
       const key = this.key(i, PROMPT_KEYS);
       i = this.colon(this.keyEnd);
+      if (key >= 0) {
+        if (seen & (1 << key)) this.problem('PALENS_INPUT_SCHEMA', '/request_inputs/' + PROMPT_KEYS.names[key]!, 'each key once', 'a duplicate key', i);
+        seen |= 1 << key;
+      }
       if (key >= 0 && b[i] === QUOTE) {
         const s = i;
         i = this.heldString(i);

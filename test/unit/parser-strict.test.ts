@@ -39,6 +39,17 @@ describe('duplicate keys', () => {
     expect(problemsOf(dupRoot)).toEqual([{ pointer: '/version', expected: 'each key once', found: 'a duplicate key' }]);
   });
 
+  test('a prompt key twice in request_inputs (the prompt length would depend on which is read); other inputs are not read', () => {
+    const dupPrompt = '{"timestamp":1700000000000000000,"request_inputs":{"text_input":"a b c","text_input":"a b c d e f"},"response_timestamps":[1700000000000000100]}';
+    for (const step of [1, 4, 1000]) {
+      expect(problemsOf(doc('{"mode":"concurrency","value":1}', dupPrompt), step)).toEqual([
+        { pointer: '/experiments/0/requests/0/request_inputs/text_input', expected: 'each key once', found: 'a duplicate key' },
+      ]);
+    }
+    const dupOther = '{"timestamp":1700000000000000000,"request_inputs":{"text_input":"a","max_tokens":1,"max_tokens":2},"response_timestamps":[1700000000000000100]}';
+    expect(problemsOf(doc('{"mode":"concurrency","value":1}', dupOther))).toEqual([]);
+  });
+
   test('`palens validate` exits 1 on a duplicate key inside "experiment" and names it', async () => {
     await withTempDir(async (dir) => {
       const file = join(dir, 'dup.json');

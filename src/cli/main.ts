@@ -80,7 +80,7 @@ function notBooleans(args: readonly string[], booleans: readonly string[]): stri
 }
 
 /**
- * yargs turns a number option's "abc" into NaN, and an empty value into 0, and carries on; every
+ * yargs turns a number option's "abc" into NaN, "1e309" into Infinity and an empty value into 0, and carries on; every
  * such option is named here with what was typed, so that no command sees NaN or an invented 0.
  */
 function notNumbers(args: readonly string[], argv: Record<string, unknown>): string[] {
@@ -91,8 +91,10 @@ function notNumbers(args: readonly string[], argv: Record<string, unknown>): str
     const i = args.findIndex((a) => a === `--${key}` || a.startsWith(`--${key}=`));
     const typed = i < 0 ? undefined : args[i]!.includes('=') ? args[i]!.slice(args[i]!.indexOf('=') + 1) : args[i + 1];
     // yargs also reads an empty or blank value ('--seed=', `--seed ''`) as 0.
-    if (!Number.isNaN(value) && !(typed !== undefined && typed.trim() === '')) continue;
-    out.push(`--${key}: expected a number, got ${typed === undefined ? 'nothing' : JSON.stringify(typed)}`);
+    if (Number.isFinite(value) && !(typed !== undefined && typed.trim() === '')) continue;
+    // 1e309 is Infinity: an unbounded gate (--fail-if-slower), seed or bound would pass anything.
+    const what = Number.isNaN(value) || typed === undefined || typed.trim() === '' ? 'a number' : 'a finite number';
+    out.push(`--${key}: expected ${what}, got ${typed === undefined ? 'nothing' : JSON.stringify(typed)}`);
   }
   return out;
 }

@@ -70,7 +70,13 @@ export function parseSlo(spec: string): Slo {
       problems.push(`"${part}": ${metric} takes no unit${kind === 'rate' ? ' (tokens/s)' : ''}`);
       continue;
     }
-    bounds.push({ metric, op, value: Number(num) * factor });
+    const value = Number(num) * factor;
+    // 1e999 is Infinity: a bound every request meets whatever it measured.
+    if (!Number.isFinite(value)) {
+      problems.push(`"${part}": the bound is not a finite number`);
+      continue;
+    }
+    bounds.push({ metric, op, value });
   }
   if (bounds.length === 0 && problems.length === 0) problems.push('name at least one bound, e.g. time_to_first_token<=200ms');
   if (problems.length > 0) throw new UsageError(`--slo: ${problems.join('; ')}`);

@@ -159,7 +159,9 @@ describe('hostile command lines and input text', () => {
   test.each([
     [['analyze', SAMPLE, '--keep-empty-responses=maybe'], '--keep-empty-responses: expected true or false, got "maybe"'],
     [['analyze', SAMPLE, '--threads', 'abc'], '--threads: expected a number, got "abc"'],
-    [['analyze', SAMPLE, '--bucket=1e999'], '--bucket goes with --sweep'],
+    [['analyze', SAMPLE, '--bucket=1e999'], '--bucket: expected a finite number, got "1e999"'],
+    [['analyze', SAMPLE, '--bucket=5'], '--bucket goes with --sweep'],
+    [['analyze', SAMPLE, '--slo', 'time_to_first_token<=1e999ms'], '--slo: "time_to_first_token<=1e999ms": the bound is not a finite number'],
     [['analyze', SAMPLE, '-p', '50,abc'], '--percentiles: "abc" is not a number in [0, 100]'],
     [['compare', SAMPLE, SAMPLE, '--seed', 'abc'], '--seed: expected a number, got "abc"'],
     [['compare', SAMPLE, SAMPLE, '--bootstrap', '1e9'], '--bootstrap: expected an integer from 100 to 100000, got 1000000000'],
@@ -182,11 +184,12 @@ describe('hostile command lines and input text', () => {
     // The mock's law and faults: a port that is not one, a negative latency, a rate above 1.
     [['mock', '--port', '-1'], '--port: expected an integer from 0 to 65,535, got -1'],
     [['mock', '--port', '1.5'], '--port: expected an integer from 0 to 65,535, got 1.5'],
-    [['mock', '--port', '1e309'], '--port: expected an integer from 0 to 65,535, got Infinity'],
+    [['mock', '--port', '1e309'], '--port: expected a finite number, got "1e309"'],
+    [['compare', SAMPLE, SAMPLE, '--fail-if-slower', '1e309'], '--fail-if-slower: expected a finite number, got "1e309"'],
     [['mock', '--prefill-base-ms', '-3'], '--prefill-base-ms: expected a number from 0 to 2,147,483,647, got -3'],
     [['mock', '--api', 'openai', '--http-429-rate', '2'], '--http-429-rate: expected a number from 0 to 1, got 2'],
     [['mock', '--error-rate', '1.5', '--stall-rate', '-0.1'], '--error-rate: expected a number from 0 to 1, got 1.5; --stall-rate: expected a number from 0 to 1, got -0.1'],
-    [['mock', '--seed', '1e309'], '--seed: expected an integer from 0 to 4,294,967,295, got Infinity'],
+    [['mock', '--seed', '4294967296'], '--seed: expected an integer from 0 to 4,294,967,295, got 4294967296'],
     // A header value that would split the request (the value itself is never printed: it may be a key).
     [['capture', '--api', 'openai', '-u', 'http://127.0.0.1:9', '-m', 'x', '--prompt-words', '4', '--header', 'X-Key: secret\r\nInjected: 1', '-f', '/nonexistent/x.json'], '--header X-Key: the value holds a control character'],
   ])('%j: one usage message, exit 2', async (args, message) => {

@@ -162,12 +162,12 @@ export function foundNumber(lex: JsonLexer, e: number): string {
   }
 }
 
-/** A short description of a JSON.parse'd value. */
+/** A JSON.parse'd value described for messages (every reader's): its type, or a short rendering. */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'none';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 30 ? v.slice(0, 27) + '…' : v)}`;
-  return String(v);
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return `${typeof v} ${String(v)}`;
 }

@@ -80,15 +80,8 @@ export class ProblemLog {
   }
 }
 
-/** A JSON value described for messages: its type, or a short rendering. */
-export function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return `${typeof v} ${String(v)}`;
-}
+/** The readers' messages describe values as the export parser does: one rendering for every format. */
+export { describeValue } from '../export/problems.js';
 
 /**
  * The rounding rule for every float duration a peer tool writes: the decimal text is read as the

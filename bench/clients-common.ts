@@ -45,10 +45,10 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[lo]! + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]!) - sorted[lo]!);
 }
 
-/** Runs `argv` under GNU time: wall seconds and user + system CPU seconds; throws with its output on failure. */
-export function cpuTimed(argv: string[]): { wall: number; cpu: number } {
+/** Runs `argv` under GNU time: wall seconds, user + system CPU seconds and each apart; throws with its output on failure. */
+export function cpuTimed(argv: string[]): { wall: number; cpu: number; user: number; sys: number } {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${argv[0]} failed: ${(r.stdout + r.stderr).slice(0, 1500)}`);
   const [wall, user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
-  return { wall, cpu: user + sys };
+  return { wall, cpu: user + sys, user, sys };
 }

@@ -15,11 +15,15 @@
  *    tokens per event, events split mid-JSON across writes with a pause, two events per write: for
  *    every content event, (palens's stamp − its send) − (the server's write that completed it − the
  *    request's arrival): durations on each side's own clock, so no offset between the clocks enters.
+ *
+ *   node dist/bench/openai.js --marginal 7 --streams 1,4,32
+ *     only the client CPU (user, system) per further event or response, 7 rounds in ABBA order
+ *     (gRPC, SSE, then SSE, gRPC, …, so a drift in the machine's load falls on both alike)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cpuTimed, exportSeen, percentile } from './clients-common.js';
 import { mockProcess } from '../test/helpers/mock-process.js';
@@ -62,9 +66,13 @@ interface Row {
   responsesPerSecond: number;
   ttft: [number, number];
   gap: [number, number];
-  /** Whole-process CPU (s) and the responses or events it read, warm-ups included. */
+  /** Whole-process CPU (s; user + system, and each), and the responses or events it read, warm-ups included. */
   cpu: number;
+  user: number;
+  sys: number;
   read: number;
+  /** The capture's own CPU from its first request to its end (sidecar end.timing_health.client_cpu_ns), µs per response or event read: start-up and module loading left out. */
+  inCapture: { user: number; sys: number };
 }
 
 async function driverRun(api: 'triton' | 'openai', streams: number, tokens: number, perStream: number): Promise<Row> {
@@ -73,7 +81,7 @@ async function driverRun(api: 'triton' | 'openai', streams: number, tokens: numb
   const file = join(out, `capture-${tag}.json`);
   await rm(truthLog, { force: true });
   const mock = await mockProcess([...(api === 'openai' ? ['--api', 'openai'] : []), '--decode-gap-ms', '10', '--prefill-base-ms', '20', '--prefill-per-token-us', '50', '--jitter-ms', '0', '--truth-log', truthLog]);
-  let t: { wall: number; cpu: number };
+  let t: { wall: number; cpu: number; user: number; sys: number };
   try {
     const model = api === 'openai' ? ['--api', 'openai', '-m', 'palens-mock'] : ['-m', 'vllm'];
     t = cpuTimed([process.execPath, bin, 'capture', '-u', mock.target, ...model, '--concurrency', String(streams), '--request-count', String(streams * perStream), '--warmup', String(streams), '--prompt-words', '32', '--max-tokens', String(tokens), '-f', file]);
@@ -82,6 +90,7 @@ async function driverRun(api: 'triton' | 'openai', streams: number, tokens: numb
   }
   const side = readSidecarLines(file);
   const ids = side.experiments[0]!.requests.map((q: { id: string }) => q.id);
+  const clientCpu = side.end.timing_health.client_cpu_ns as { user: number; system: number };
   const all = await exportSeen(file, false);
   const content = await exportSeen(file, true);
   const truth = readTruth(truthLog);
@@ -113,7 +122,10 @@ async function driverRun(api: 'triton' | 'openai', streams: number, tokens: numb
     ttft: [percentile(ttft, 50), percentile(ttft, 99)],
     gap: [percentile(gap, 50), percentile(gap, 99)],
     cpu: t.cpu,
+    user: t.user,
+    sys: t.sys,
     read,
+    inCapture: { user: clientCpu.user / 1e3 / read, sys: clientCpu.system / 1e3 / read },
   };
 }
 
@@ -162,6 +174,51 @@ async function adversarial(endpoint: string): Promise<{ events: number; err: num
 }
 
 const us = (ns: number): string => (ns / 1e3).toFixed(0);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/**
+ * --marginal [N] [--streams a,b]: only the marginal client CPU, N rounds (default 5) in ABBA order;
+ * each round's figure is (CPU of the longer run − CPU of the shorter) / (events or responses read more).
+ */
+if (process.argv.includes('--marginal')) {
+  const arg = (name: string, dflt: string): string => {
+    const at = process.argv.indexOf(name);
+    return at >= 0 && process.argv[at + 1] !== undefined && !process.argv[at + 1]!.startsWith('--') ? process.argv[at + 1]! : dflt;
+  };
+  const rounds = Number(arg('--marginal', '5'));
+  const streamsList = arg('--streams', '32').split(',').map(Number);
+  console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}\n`);
+  console.log('| round | streams | driver | CPU per further response/event: user + system = total (µs) | in the longer capture, from its first request: user + system = total (µs) | 1-min load |');
+  console.log('|---:|---:|---|---:|---:|---:|');
+  type M = { user: number; sys: number; total: number; inUser: number; inSys: number };
+  const per = new Map<string, M[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const streams of streamsList) {
+      // Fewer streams, more requests each: every run reads about as many events.
+      const [few, many] = streams >= 32 ? [2, 8] : streams >= 4 ? [4, 16] : [4, 24];
+      for (const api of r % 2 === 0 ? (['triton', 'openai'] as const) : (['openai', 'triton'] as const)) {
+        const short = await driverRun(api, streams, 50, few);
+        const long = await driverRun(api, streams, 50, many);
+        const d = long.read - short.read;
+        const m = { user: ((long.user - short.user) * 1e6) / d, sys: ((long.sys - short.sys) * 1e6) / d, total: ((long.cpu - short.cpu) * 1e6) / d, inUser: long.inCapture.user, inSys: long.inCapture.sys };
+        const key = `${streams}|${api}`;
+        per.set(key, [...(per.get(key) ?? []), m]);
+        console.log(`| ${r + 1} | ${streams} | ${short.api} | ${m.user.toFixed(1)} + ${m.sys.toFixed(1)} = ${m.total.toFixed(1)} | ${m.inUser.toFixed(1)} + ${m.inSys.toFixed(1)} = ${(m.inUser + m.inSys).toFixed(1)} | ${loadavg()[0]!.toFixed(2)} |`);
+      }
+    }
+  }
+  console.log(`\nMedians over ${rounds} rounds:\n`);
+  console.log('| streams | driver | further: user (µs) | system (µs) | total (µs) | in capture: user (µs) | system (µs) | total (µs) |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const streams of streamsList) {
+    for (const api of ['triton', 'openai'] as const) {
+      const ms = per.get(`${streams}|${api}`)!;
+      console.log(`| ${streams} | ${api === 'openai' ? 'OpenAI SSE (per event)' : 'Triton gRPC (per response)'} | ${median(ms.map((m) => m.user)).toFixed(1)} | ${median(ms.map((m) => m.sys)).toFixed(1)} | ${median(ms.map((m) => m.total)).toFixed(1)} | ${median(ms.map((m) => m.inUser)).toFixed(1)} | ${median(ms.map((m) => m.inSys)).toFixed(1)} | ${median(ms.map((m) => m.inUser + m.inSys)).toFixed(1)} |`);
+    }
+  }
+  process.exit(0);
+}
+
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString().slice(0, 10)}\n`);
 console.log('| driver | streams | requests | responses or events | client CPU per response/event (µs) | responses/s | TTFT \\|error\\| p50 / p99 (µs) | gap \\|error\\| p50 / p99 (µs) |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');

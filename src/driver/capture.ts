@@ -133,6 +133,8 @@ interface InFlight {
   warmup: boolean;
   intendedNs: number | null;
   sendNs: number;
+  /** The transport's stamp right before the request's write (`leaving`), or NaN until it comes. */
+  leftNs: number;
   /** Handed to the lane (the server may see it). */
   written: boolean;
   prompt: BuiltPrompt | null;
@@ -488,7 +490,7 @@ class LevelRun {
     const id = `${this.cfg.idPrefix ?? ID_PREFIX}${this.index}-${s.serial++}`;
     const bytes = s.transport.encode(s.model, plan, id);
     this.lane(lane);
-    const f = this.flights.open(id, lane, { experiment: this.index, warmup, intendedNs, sendNs: 0, written: false, prompt, plan, bytes, responses: new ResponseLog() });
+    const f = this.flights.open(id, lane, { experiment: this.index, warmup, intendedNs, sendNs: 0, leftNs: NaN, written: false, prompt, plan, bytes, responses: new ResponseLog() });
     this.queued.push(f);
     if (this.queued.length === 1) setImmediate(() => this.writeQueued());
     if (warmup) this.warmSent++;
@@ -502,9 +504,9 @@ class LevelRun {
    * TTFT is never shorter than the server's; and it is not early by the rest of the turn — when
    * many streams finish together, processing their responses (milliseconds at 128 streams,
    * bench/driver.ts) happens before the writes, not between a stamp and its write. A transport
-   * that writes later (node:http, one request per tick) moves each stamp to just before its own
-   * write (`leaving`). Their `sent`
-   * lines go to the sidecar, synchronously, before any of them is written: a request the server
+   * that stamps its own writes (`leaving`: the OpenAI client writes each request to its socket at
+   * once, or once a new socket connects) gives each request that stamp instead. Their `sent` lines
+   * go to the sidecar, synchronously, before any of them is written: a request the server
    * may see is never missing from the sidecar.
    */
   private writeQueued(): void {
@@ -545,7 +547,8 @@ class LevelRun {
     const timeoutNs = this.cfg.timeoutMs * 1e6;
     for (const f of batch) {
       if (f.status !== null) continue;
-      f.data.sendNs = now;
+      // A write the transport stamped inside `send` (its bytes left then): that stamp, not the turn's.
+      f.data.sendNs = Number.isNaN(f.data.leftNs) ? now : f.data.leftNs;
       this.flights.sent(f, now, timeoutNs);
       s.totals.sent++;
       if (f.data.intendedNs !== null && !f.data.warmup) s.timing.lag(this.index, Math.max(0, Math.round(now - f.data.intendedNs)));
@@ -555,7 +558,10 @@ class LevelRun {
   /** A transport that writes after `send` returns says when this request's write comes (driver/transport.ts `leaving`). */
   private onLeaving(id: string, stampNs: number): void {
     const f = this.flights.get(id);
-    if (f !== undefined && f.data.written && stampNs > f.data.sendNs) f.data.sendNs = stampNs;
+    if (f === undefined) return;
+    f.data.leftNs = stampNs;
+    // Written later than `send` (a socket still connecting): the send stamp moves to the write.
+    if (f.data.written && f.data.sendNs > 0) f.data.sendNs = stampNs;
   }
 
   private onResponse(stampNs: number, r: TransportResponse): void {

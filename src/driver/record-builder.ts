@@ -51,7 +51,7 @@ export class RecordBuilder {
       r.responseNs[k] = Math.round(log.stamp(k));
       const outputs = log.outputsOf(k);
       r.responseOutputs[k] = outputs;
-      r.responseEmpty![k] = outputsAreEmpty(outputs) ? 1 : 0;
+      r.responseEmpty![k] = (log.emptyAsSent(k) ?? outputsAreEmpty(outputs)) ? 1 : 0;
     }
     r.experiment = f.experiment;
     r.index = f.index;

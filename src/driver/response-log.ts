@@ -5,11 +5,13 @@
  * the hot path to a few typed-array stores (bench/driver.ts, `node --trace-gc`).
  */
 import { decodeTensor } from '../proto/codec.js';
-import type { StreamResponse } from './decode.js';
+import type { TransportResponse } from './transport.js';
 
 export class ResponseLog {
   count = 0;
   private stamps = new Float64Array(32);
+  /** Per response, what the transport decided of its emptiness: 0 nothing, 1 empty, 2 carries output. */
+  private emptiness = new Uint8Array(32);
   /** Per response, the index of its first output in the output arrays; one more entry at the end. */
   private first = new Uint32Array(33);
   private outputs = 0;
@@ -20,12 +22,14 @@ export class ResponseLog {
   private used = 0;
   private readonly names: string[] = [];
 
-  add(stampNs: number, msg: StreamResponse): void {
+  add(stampNs: number, msg: TransportResponse): void {
     if (this.count + 1 >= this.stamps.length) {
       this.stamps = grow(this.stamps, Float64Array);
       this.first = grow(this.first, Uint32Array);
+      this.emptiness = grow(this.emptiness, Uint8Array);
     }
     this.stamps[this.count] = stampNs;
+    this.emptiness[this.count] = msg.empty === undefined ? 0 : msg.empty ? 1 : 2;
     this.first[this.count] = this.outputs;
     for (let i = 0; i < msg.outputs.length; i++) {
       const o = msg.outputs[i]!;
@@ -39,7 +43,8 @@ export class ResponseLog {
       }
       this.name[this.outputs] = n;
       this.start[this.outputs] = this.used;
-      if (o.datatype === 'BYTES') {
+      if (o.datatype === 'BYTES' && msg.unprefixed === true) this.append(raw, 0, raw.length);
+      else if (o.datatype === 'BYTES') {
         // Elements without their 4-byte length prefixes, concatenated.
         for (let at = 0; at + 4 <= raw.length; ) {
           const len = raw.readUInt32LE(at);
@@ -78,6 +83,12 @@ export class ResponseLog {
     const out: Record<string, string> = {};
     for (let j = this.first[k]!; j < this.first[k + 1]!; j++) out[this.names[this.name[j]!]!] = this.bytes.toString('utf8', this.start[j], this.end[j]);
     return out;
+  }
+
+  /** Whether response k carries no output, as its transport decided; null when it did not. */
+  emptyAsSent(k: number): boolean | null {
+    const e = this.emptiness[k]!;
+    return e === 0 ? null : e === 1;
   }
 
   /** Whether response k carried any output text. */

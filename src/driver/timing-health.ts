@@ -2,9 +2,10 @@
  * How far the client itself may have distorted a capture: the event loop's delay over the run
  * (node:perf_hooks monitorEventLoopDelay — a response that arrives while the loop is busy is
  * stamped late by up to that much), the open loop's schedule lag (actual − intended send), and the
- * most responses stamped in one read (they share one stamp, records/clock.ts turnStamper).
+ * most responses stamped in one read (they share one stamp, records/clock.ts turnStamper), and
+ * the process's CPU over the capture (bench/openai.ts divides it by the responses read).
  */
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { TimingHealth } from '../records/capture-record.js';
 
 export { timingWarnings } from '../records/timing-health.js';
@@ -42,12 +43,16 @@ class Growable {
 
 export class TimingMonitor {
   private histogram: IntervalHistogram | null = null;
+  private cpuAtStart: NodeJS.CpuUsage | null = null;
+  private wallAtStart = 0;
   private readonly lagAll = new Growable();
   private readonly lagByLevel = new Map<number, Growable>();
 
   start(): void {
     this.histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.histogram.enable();
+    this.cpuAtStart = process.cpuUsage();
+    this.wallAtStart = performance.now();
   }
 
   stop(): void {
@@ -75,6 +80,13 @@ export class TimingMonitor {
       event_loop_delay_ns: h === null || h.count === 0 ? null : { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) },
       schedule_lag_ns: percentiles(this.lagAll.values, this.lagAll.n),
       max_responses_per_read: source.maxResponsesPerRead?.() ?? 0,
+      ...(this.cpuAtStart === null ? {} : { client_cpu_ns: this.cpu(this.cpuAtStart) }),
     };
+  }
+
+  /** CPU the whole process used since `start` (every thread: lane threads, GC and compiler helpers too), and the wall time. */
+  private cpu(from: NodeJS.CpuUsage): { user: number; system: number; wall: number } {
+    const d = process.cpuUsage(from);
+    return { user: d.user * 1000, system: d.system * 1000, wall: Math.round((performance.now() - this.wallAtStart) * 1e6) };
   }
 }

@@ -9,17 +9,31 @@ import type { StreamResponse } from './decode.js';
 import type { ModelInfo, RequestPlan, RequestSource } from './presets.js';
 
 /** A response as a transport hands it over: id, error text ('' when none), whether it is the last, its outputs. */
-export type TransportResponse = StreamResponse;
+export interface TransportResponse extends StreamResponse {
+  /**
+   * `raw[i]` is one BYTES element's bytes as they are, without the 4-byte length prefix of
+   * Triton's encoding (the OpenAI transport hands over an event's raw text this way: no copy to
+   * add a prefix the capture strips again).
+   */
+  unprefixed?: boolean;
+  /**
+   * Whether the response carries no output, when the transport has already decided it by the rule
+   * the export parser applies to the written response (export/outputs.ts outputsAreEmpty); absent,
+   * the capture applies that rule to the outputs itself.
+   */
+  empty?: boolean;
+}
 
 export interface LaneEvents {
-  /** A response arrived at `stampNs` (capture clock). */
+  /** A response arrived at `stampNs` (capture clock). `r` is read during the call only: a transport may reuse it. */
   response(stampNs: number, r: TransportResponse): void;
   /** The lane ended: null when cleanly, else why; its requests still in flight have failed. */
   end(error: Error | null): void;
   /**
-   * For a transport that writes a request after `send` returns (node:http writes in a later tick,
-   * one request after another): request `id`'s bytes are written right after `stampNs`. The
-   * capture's send stamp, taken when `send` returned, moves to it.
+   * For a transport that knows when a request's bytes are written (the OpenAI client: at once on a
+   * kept-alive socket, inside `send`; once connected on a new one, later): request `id`'s bytes
+   * are written right after `stampNs`, and that is its send stamp, instead of the capture's stamp
+   * taken after the turn's sends.
    */
   leaving?(id: string, stampNs: number): void;
 }

@@ -26,12 +26,13 @@ export function sseChunkIsEmpty(raw: string): boolean {
     } catch {
       return false;
     }
-    if (eventText(event) !== '') return false;
+    if (sseEventText(event) !== '') return false;
   }
   return true;
 }
 
-function eventText(event: unknown): string {
+/** The generated text of one parsed OpenAI stream event: every choice's `text`, `delta.content` and `delta.reasoning_content`. */
+export function sseEventText(event: unknown): string {
   if (typeof event !== 'object' || event === null) return '';
   const choices = (event as { choices?: unknown }).choices;
   if (!Array.isArray(choices)) return '';

@@ -197,6 +197,8 @@ export function mergeEnds(ends: readonly Line[]): Line {
   };
   const health = ends.map((e) => e.timing_health as Line | undefined);
   const responsesPerRead = health.map((h) => h?.max_responses_per_read).filter((v): v is number => typeof v === 'number');
+  // CPU adds up over the shards' processes; wall time is the longest one's.
+  const cpus = health.map((h) => h?.client_cpu_ns as { user?: unknown; system?: unknown; wall?: unknown } | undefined).filter((c) => c !== undefined && typeof c.user === 'number' && typeof c.system === 'number' && typeof c.wall === 'number') as { user: number; system: number; wall: number }[];
   return {
     kind: 'end',
     interrupted: ends.some((e) => e.interrupted === true),
@@ -205,6 +207,7 @@ export function mergeEnds(ends: readonly Line[]): Line {
       event_loop_delay_ns: worst(['timing_health', 'event_loop_delay_ns']),
       schedule_lag_ns: worst(['timing_health', 'schedule_lag_ns']),
       max_responses_per_read: responsesPerRead.length > 0 ? Math.max(...responsesPerRead) : null,
+      ...(cpus.length === health.length && cpus.length > 0 ? { client_cpu_ns: { user: cpus.reduce((a, c) => a + c.user, 0), system: cpus.reduce((a, c) => a + c.system, 0), wall: Math.max(...cpus.map((c) => c.wall)) } } : {}),
     },
     totals,
   };

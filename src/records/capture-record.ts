@@ -59,6 +59,8 @@ export interface TimingHealth {
   event_loop_delay_ns: { p50: number; p99: number; max: number } | null;
   schedule_lag_ns: { p50: number; p99: number; max: number } | null;
   max_responses_per_read: number;
+  /** The capture process's CPU (user, system) and the wall time over the capture, from its first request to its end, ns. */
+  client_cpu_ns?: { user: number; system: number; wall: number };
 }
 
 export interface CaptureEnd {

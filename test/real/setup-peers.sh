@@ -12,5 +12,5 @@ if [ ! -x .cache/real/peers-guidellm-venv/bin/guidellm ]; then
   python3 -m venv .cache/real/peers-guidellm-venv
   .cache/real/peers-guidellm-venv/bin/pip install -q 'guidellm==0.8.1'
 fi
-.cache/real/peers-aiperf-venv/bin/pip show aiperf | head -2
+.cache/real/peers-aiperf-venv/bin/pip show aiperf | sed -n 1,2p
 .cache/real/peers-guidellm-venv/bin/guidellm --version

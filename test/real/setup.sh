@@ -72,7 +72,7 @@ bash "$(dirname "$0")/setup-peers.sh" || echo "peers: AIPerf/GuideLLM not instal
 # OpenAI-compatible servers (test/real/openai.test.ts; the openai helper's section), in their own venv
 # .cache/real/openai-venv:
 # - llama.cpp's server through llama-cpp-python[server] (builds llama.cpp from source with cmake: slow on
-#   2 cores, ~40 min; GGML_NATIVE=OFF so the build runs on any x86-64), with gguf and numpy for
+#   2 cores, 5–6 min on a quiet machine, ~50 min on a busy one; GGML_NATIVE=OFF so the build runs on any x86-64), with gguf and numpy for
 #   test/real/tiny_gguf.py, which writes the tiny random-weight model it serves (nothing downloaded);
 # - GuideLLM's mock-server: from .cache/real/peers-guidellm-venv when the peers' GuideLLM is installed
 #   there (one install for both), else guidellm into openai-venv.

@@ -5,6 +5,7 @@
  * (export/outputs.ts sseChunkIsEmpty): content is `choices[].text` or `choices[].delta.content` /
  * `reasoning_content` that is not empty; nothing else is a token.
  */
+import { sseEventText } from '../../export/outputs.js';
 import type { SseEvent } from './sse.js';
 
 export type ChunkKind =
@@ -81,21 +82,37 @@ export function readChunk(ev: SseEvent, out: Chunk): Chunk {
     out.kind = out.completionTokens >= 0 ? 'usage' : 'other';
     return out;
   }
-  let text = '';
+  const text = sseEventText(body);
   for (const c of choices) {
-    if (typeof c !== 'object' || c === null) continue;
-    const choice = c as { text?: unknown; delta?: { content?: unknown; reasoning_content?: unknown } | null; finish_reason?: unknown };
-    if (typeof choice.text === 'string') text += choice.text;
-    const delta = choice.delta;
-    if (typeof delta === 'object' && delta !== null) {
-      if (typeof delta.content === 'string') text += delta.content;
-      if (typeof delta.reasoning_content === 'string') text += delta.reasoning_content;
+    const reason = (c as { finish_reason?: unknown } | null)?.finish_reason;
+    if (typeof reason === 'string') {
+      out.finishReason = reason;
+      break;
     }
-    if (out.finishReason === null && typeof choice.finish_reason === 'string') out.finishReason = choice.finish_reason;
   }
   out.text = text;
   out.kind = text !== '' ? 'content' : choices.length === 0 && out.completionTokens >= 0 ? 'usage' : 'empty';
   return out;
+}
+
+/**
+ * Whether the export parser will read event `ev`'s raw text as an empty response (export/outputs.ts
+ * sseChunkIsEmpty, which parses each `data:` line of it), when that follows from what readChunk made
+ * of it: one data line read as content, or as a role/empty delta, usage chunk or `[DONE]`. Null
+ * otherwise (several data lines, data that is not a JSON object): the capture applies the rule.
+ */
+export function emptyAsExported(ev: SseEvent, c: Chunk): boolean | null {
+  if (ev.dataLines !== 1) return null;
+  switch (c.kind) {
+    case 'content':
+      return false;
+    case 'empty':
+    case 'usage':
+    case 'done':
+      return true;
+    default:
+      return null;
+  }
 }
 
 /** A server's error object as one line: its message, with type and code when given. */

@@ -1,8 +1,8 @@
 /**
- * An HTTP/1.1 client for OpenAI-compatible servers on node:http with a keep-alive agent: the model
- * list (`GET /v1/models`) and streaming POSTs whose body is read as server-sent events. Each read of
- * the body is stamped the moment it reaches JS, before any parsing (records/clock.ts turnStamper,
- * as the gRPC client does), and handed to the byte-level SSE reader with that stamp.
+ * An HTTP/1.1 client for OpenAI-compatible servers: the model list (`GET /v1/models`, node:http) and
+ * streaming POSTs on kept-alive sockets of its own (driver/openai/http1.ts) whose body is read as
+ * server-sent events. Each read of the body is stamped the moment it reaches JS, before any parsing,
+ * and handed to the byte-level SSE reader with that stamp.
  *
  * How a stream ends is decided here, from what the wire said: `ok` after `[DONE]` (or a clean end
  * of the body after a finish_reason, for servers that send no `[DONE]`), an HTTP status other than
@@ -12,6 +12,7 @@ import http from 'node:http';
 import { ServerError } from '../../errors.js';
 import { type Clock, turnStamper } from '../../records/clock.js';
 import { type Chunk, errorText, newChunk, readChunk } from './chunk.js';
+import { Http1Pool, PostBytes } from './http1.js';
 import { type SseEvent, SseReader } from './sse.js';
 
 export interface StreamOutcome {
@@ -45,9 +46,13 @@ const MAX_ERROR_BODY = 64 << 10;
 
 export class OpenAIClient {
   readonly base: URL;
+  /** For GET /v1/models only (once, before the capture). */
   private readonly agent: http.Agent;
+  /** The streaming POSTs (driver/openai/http1.ts: why not node:http). */
+  private readonly pool: Http1Pool;
+  /** Each path's request head, made once. */
+  private readonly posts = new Map<string, PostBytes>();
   private readonly headers: Record<string, string>;
-  private readonly stamp: () => number;
 
   constructor(
     target: string,
@@ -62,7 +67,8 @@ export class OpenAIClient {
     // 'read' (default): each body read stamped when it reaches JS. 'turn': the first read of an
     // event-loop turn stamps every read of that turn, as the gRPC client does; under load a turn can
     // read bytes that came after its first read, and stamp them early (bench/openai.ts measures both).
-    this.stamp = (process.env.PALENS_STAMP ?? 'read') === 'turn' ? turnStamper(() => clock.nowNs()) : () => clock.nowNs();
+    const stamp = (process.env.PALENS_STAMP ?? 'read') === 'turn' ? turnStamper(() => clock.nowNs()) : () => clock.nowNs();
+    this.pool = new Http1Pool(this.base.hostname.replace(/^\[|\]$/g, ''), Number(this.base.port || 80), { stamp, now: () => clock.nowNs() });
   }
 
   get target(): string {
@@ -99,12 +105,10 @@ export class OpenAIClient {
   }
 
   /**
-   * POSTs `body` to `path` and reads the answer as an event stream. node:http writes the request
-   * later, in a tick of its own once a socket is assigned (a new socket: once connected), one
-   * request after the other: `h.leaving` is told the moment right before this request's write.
-   * A send stamped there is never after the bytes leave, and is not early by the writes of the
-   * requests ahead of it (32 requests sent together: 0.8 ms for the median one, bench/openai.ts)
-   * nor by a TCP connect.
+   * POSTs `body` to `path` and reads the answer as an event stream. The request is written at once
+   * on a kept-alive socket, or once a new socket connects: `h.leaving` is told the moment right
+   * before that write, so a send stamped there is never after the bytes leave and never early by a
+   * TCP connect or by the writes of other requests.
    */
   stream(path: string, body: Buffer, h: StreamHandler, headers: Record<string, string> = {}): OpenStream {
     let finished = false;
@@ -126,18 +130,37 @@ export class OpenAIClient {
       if (chunk.finishReason !== null) finishSeen = true;
       h.event(ev, chunk);
     });
-    const req = http.request(new URL(path, this.base), { method: 'POST', agent: this.agent, headers: { ...this.headers, ...headers, 'content-length': body.length } });
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      const type = String(res.headers['content-type'] ?? '');
-      if (status !== 200 || !type.startsWith('text/event-stream')) {
-        const parts: Buffer[] = [];
-        let size = 0;
-        res.on('data', (b: Buffer) => {
-          if (size < MAX_ERROR_BODY) parts.push(b);
-          size += b.length;
-        });
-        res.on('end', () => {
+    let post = this.posts.get(path);
+    if (post === undefined) {
+      const url = new URL(path, this.base);
+      post = new PostBytes(url.pathname + url.search, this.base.host, this.headers);
+      this.posts.set(path, post);
+    }
+    const bytes = post.of(body, headers);
+    let status = 0;
+    let statusText = '';
+    let type = '';
+    let isStream = false;
+    // The body of an answer that is not an event stream: the server's message, kept up to MAX_ERROR_BODY.
+    const parts: Buffer[] = [];
+    let size = 0;
+    const req = this.pool.request(bytes, {
+      leaving: (stampNs) => h.leaving?.(stampNs),
+      head: (r) => {
+        status = r.status;
+        statusText = r.statusText;
+        type = r.headers.get('content-type') ?? '';
+        isStream = status === 200 && type.startsWith('text/event-stream');
+      },
+      body: (buf, from, to, stampNs, sameRead) => {
+        if (isStream) reader.push(buf, stampNs, from, to, sameRead);
+        else {
+          if (size < MAX_ERROR_BODY) parts.push(Buffer.from(buf.subarray(from, to)));
+          size += to - from;
+        }
+      },
+      end: () => {
+        if (!isStream) {
           const text = Buffer.concat(parts).toString('utf8').slice(0, MAX_ERROR_BODY);
           let message = text.trim();
           try {
@@ -146,48 +169,36 @@ export class OpenAIClient {
             // not JSON: the text as it is
           }
           if (status === 200) end({ status: 'client_error', httpStatus: status, error: `the server answered ${type || 'without a content type'}, not an event stream` });
-          else end({ status: 'server_error', httpStatus: status, error: `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}${message ? `: ${message}` : ''}` });
-        });
-        res.on('error', (e) => end({ status: 'client_error', httpStatus: status, error: `connection failed while reading HTTP ${status}: ${e.message}` }));
-        return;
-      }
-      res.on('data', (b: Buffer) => reader.push(b, this.stamp()));
-      res.on('end', () => {
-        if (errorSeen !== null) end({ status: 'server_error', httpStatus: status, error: errorSeen });
+          else end({ status: 'server_error', httpStatus: status, error: `HTTP ${status}${statusText ? ` ${statusText}` : ''}${message ? `: ${message}` : ''}` });
+        } else if (errorSeen !== null) end({ status: 'server_error', httpStatus: status, error: errorSeen });
         else if (done || (finishSeen && !reader.pending)) end({ status: 'ok', httpStatus: status, error: null });
         else end({ status: 'client_error', httpStatus: status, error: `the stream ended after ${events} events without [DONE]${reader.pending ? ', in the middle of an event' : ''}` });
-      });
-      res.on('error', (e) => end({ status: 'client_error', httpStatus: status, error: `connection ${describe(e)} after ${events} events` }));
+      },
+      error: (message, code) => {
+        const what = `connection ${describe(message, code)}`;
+        if (status === 0) end({ status: 'client_error', httpStatus: 0, error: `${what} before a response` });
+        else if (!isStream) end({ status: 'client_error', httpStatus: status, error: `${what} while reading HTTP ${status}` });
+        else end({ status: 'client_error', httpStatus: status, error: `${what} after ${events} events` });
+      },
     });
-    req.on('error', (e) => end({ status: 'client_error', httpStatus: 0, error: `connection ${describe(e)}${events > 0 ? ` after ${events} events` : ' before a response'}` }));
-    const leaving = h.leaving;
-    if (leaving !== undefined) {
-      // 'socket' is emitted just before node:http flushes the request into the socket; a socket
-      // still connecting holds the bytes until 'connect', and this listener runs before its write.
-      req.once('socket', (socket) => {
-        if (socket.connecting) socket.once('connect', () => leaving(this.clock.nowNs()));
-        else leaving(this.clock.nowNs());
-      });
-    }
-    req.end(body);
     return {
       abort: () => {
         finished = true;
-        req.destroy();
+        req.abort();
       },
     };
   }
 
   close(): void {
+    this.pool.close();
     this.agent.destroy();
   }
 }
 
-function describe(e: Error): string {
-  const code = (e as { code?: string }).code;
-  if (code === 'ECONNRESET' || e.message === 'aborted') return 'reset by the server';
+function describe(message: string, code: string | undefined): string {
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset by the server';
   if (code === 'ECONNREFUSED') return 'refused';
-  return `failed (${code ?? e.message})`;
+  return `failed (${code ?? message})`;
 }
 
 /** http://host:port, with or without a trailing /v1 (the paths add it). */

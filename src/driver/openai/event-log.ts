@@ -1,8 +1,8 @@
 /**
  * One OpenAI request's events while it is in flight: stamps, kinds and cumulative usage in typed
- * arrays, raw event bytes and content text in growable buffers — no object per event (the same
- * reason as driver/response-log.ts: short-lived per-token objects cost every scavenge). Decoded to
- * strings only when the request is written.
+ * arrays and, for a tokenizer's attribution, the content text in a growable buffer — no object per
+ * event (the same reason as driver/response-log.ts: short-lived per-token objects cost every
+ * scavenge). The raw event text is the capture's (driver/response-log.ts), not kept twice.
  */
 import type { Chunk, ChunkKind } from './chunk.js';
 import type { SseEvent } from './sse.js';
@@ -14,15 +14,10 @@ export class EventLog {
   count = 0;
   /** Completion stamp of each event (ns, capture clock): what the metrics use. */
   private complete = new Float64Array(16);
-  /** First-byte stamp of each event. */
-  private firstByte = new Float64Array(16);
   private kind = new Uint8Array(16);
   /** usage.completion_tokens on the event (cumulative with continuous usage), -1 when absent. */
   private usage = new Int32Array(16);
-  private rawEnd = new Uint32Array(16);
   private textEnd = new Uint32Array(16);
-  private raw = Buffer.allocUnsafe(1024);
-  private rawUsed = 0;
   private text = Buffer.allocUnsafe(256);
   private textUsed = 0;
   /** Last usage.prompt_tokens seen, -1 when none. */
@@ -36,17 +31,16 @@ export class EventLog {
   splitEvents = 0;
   maxSpreadNs = 0;
 
+  /** `keepText`: keep the content text (a tokenizer's attribution reads it; else it is not needed). */
+  constructor(private readonly keepText = true) {}
+
   add(ev: SseEvent, c: Chunk): void {
     const k = this.count;
     if (k === this.complete.length) this.grow();
     this.complete[k] = ev.completeNs;
-    this.firstByte[k] = ev.firstByteNs;
     this.kind[k] = KIND_CODE[c.kind];
     this.usage[k] = c.completionTokens;
-    const raw = ev.raw();
-    this.appendRaw(raw);
-    this.rawEnd[k] = this.rawUsed;
-    if (c.text !== '') {
+    if (this.keepText && c.text !== '') {
       const need = Buffer.byteLength(c.text);
       if (this.textUsed + need > this.text.length) {
         const g = Buffer.allocUnsafe(Math.max(this.text.length * 2, this.textUsed + need));
@@ -70,10 +64,6 @@ export class EventLog {
     return this.complete[k]!;
   }
 
-  firstByteStamp(k: number): number {
-    return this.firstByte[k]!;
-  }
-
   kindOf(k: number): ChunkKind {
     return KINDS[this.kind[k]!]!;
   }
@@ -86,12 +76,7 @@ export class EventLog {
     return this.usage[k]!;
   }
 
-  /** Event k's raw text as it came on the wire (the export's `response`). */
-  rawOf(k: number): string {
-    return this.raw.toString('utf8', k === 0 ? 0 : this.rawEnd[k - 1]!, this.rawEnd[k]!);
-  }
-
-  /** Content text of events 0…k together. */
+  /** Content text of events 0…k together ('' when the log keeps no text). */
   textThrough(k: number): string {
     return this.text.toString('utf8', 0, this.textEnd[k]!);
   }
@@ -116,20 +101,8 @@ export class EventLog {
       return g;
     };
     this.complete = f(this.complete, Float64Array);
-    this.firstByte = f(this.firstByte, Float64Array);
     this.kind = f(this.kind, Uint8Array);
     this.usage = f(this.usage, Int32Array);
-    this.rawEnd = f(this.rawEnd, Uint32Array);
     this.textEnd = f(this.textEnd, Uint32Array);
-  }
-
-  private appendRaw(src: Buffer): void {
-    if (this.rawUsed + src.length > this.raw.length) {
-      const g = Buffer.allocUnsafe(Math.max(this.raw.length * 2, this.rawUsed + src.length));
-      this.raw.copy(g, 0, 0, this.rawUsed);
-      this.raw = g;
-    }
-    src.copy(this.raw, this.rawUsed);
-    this.rawUsed += src.length;
   }
 }

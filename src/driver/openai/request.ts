@@ -74,6 +74,8 @@ export function parseHeaders(specs: readonly string[], env: Record<string, strin
     // HTTP forbids control characters in a value (CR or LF would split the header); tab is allowed.
     // The value itself is never printed: it may be a key.
     if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) throw new UsageError(`--header ${name}: the value holds a control character (CR, LF or another), which an HTTP header cannot carry`);
+    // A header is bytes: palens writes each character as one (ISO-8859-1), so none can be above U+00FF.
+    if (/[^\u0000-\u00ff]/.test(value)) throw new UsageError(`--header ${name}: the value holds a character outside ISO-8859-1, which palens cannot send as one byte`);
     out[name] = value;
   }
   return out;

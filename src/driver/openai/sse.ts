@@ -31,6 +31,8 @@ export class SseEvent {
   completeNs = 0;
   /** Number of reads the event's bytes arrived in (1 when it came whole). */
   reads = 0;
+  /** Number of `data:` lines joined in the data. */
+  dataLines = 0;
   /** @internal */ readonly dataBytes = new ByteBuf(1024);
   /** @internal */ readonly rawBytes = new ByteBuf(1024);
 
@@ -113,6 +115,8 @@ export class SseReader {
   /** Read number in which the current event began (to count its reads). */
   private eventFirstRead = 0;
   private bomChecked = false;
+  /** Events completed by the current read so far. */
+  private readEvents = 0;
   /** The CR that ended the last event was the last byte of a read: a LF first in the next one is its own. */
   private lfClosesEvent = false;
   private readonly onEvent: SseHandler;
@@ -121,15 +125,20 @@ export class SseReader {
     this.onEvent = onEvent;
   }
 
-  /** Reads one chunk of the body, stamped `stampNs` when it reached JS. */
-  push(chunk: Uint8Array, stampNs: number): void {
-    const n = chunk.length;
-    if (n === 0) return;
-    this.stats.reads++;
-    this.stats.bytes += n;
-    let i = 0;
-    if (!this.bomChecked) i = this.skipBom(chunk);
-    let eventsThisRead = 0;
+  /**
+   * Reads body bytes `chunk[from, to)`, stamped `stampNs` when their read reached JS. `sameRead`:
+   * a further piece of the read before (a transfer coding split one read's bytes), not a new read.
+   */
+  push(chunk: Uint8Array, stampNs: number, from = 0, to = chunk.length, sameRead = false): void {
+    const n = to;
+    if (n <= from) return;
+    if (!sameRead) {
+      this.stats.reads++;
+      this.readEvents = 0;
+    }
+    this.stats.bytes += n - from;
+    let i = from;
+    if (!this.bomChecked) i = this.skipBom(chunk, from, n);
     // Start of the current line within this chunk (when it was not carried).
     let lineStart = i;
     if (!this.lineCarried && this.line.len === 0) this.lineStartNs = stampNs;
@@ -172,7 +181,7 @@ export class SseReader {
           this.afterCR = false;
         }
         this.appendRaw(chunk, termStart, i + 1);
-        if (this.dispatch(stampNs)) eventsThisRead++;
+        if (this.dispatch(stampNs) && ++this.readEvents > this.stats.maxEventsPerRead) this.stats.maxEventsPerRead = this.readEvents;
         this.lfClosesEvent = this.afterCR;
       } else {
         this.appendRaw(lineBuf, from, to);
@@ -192,7 +201,6 @@ export class SseReader {
       }
       this.appendLine(chunk, lineStart, n);
     }
-    if (eventsThisRead > this.stats.maxEventsPerRead) this.stats.maxEventsPerRead = eventsThisRead;
   }
 
   /** Whether bytes of an unfinished event are held (the body ended mid-event when this is true at its end). */
@@ -201,9 +209,9 @@ export class SseReader {
   }
 
   /** A byte-order mark at the very start of the stream is not part of it (only when the first read holds all three bytes). */
-  private skipBom(chunk: Uint8Array): number {
+  private skipBom(chunk: Uint8Array, from: number, to: number): number {
     this.bomChecked = true;
-    return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+    return to - from >= 3 && chunk[from] === 0xef && chunk[from + 1] === 0xbb && chunk[from + 2] === 0xbf ? from + 3 : from;
   }
 
   /** One non-blank line: a comment, or a field name with an optional value. */
@@ -227,6 +235,7 @@ export class SseReader {
       // data
       ev.dataBytes.append(buf, v, to);
       ev.dataBytes.push(LF);
+      ev.dataLines++;
     } else if (nameLen === 5 && isName(buf, from, 'event')) {
       ev.type = Buffer.from(buf.buffer, buf.byteOffset + v, to - v).toString('utf8');
     } else if (nameLen === 2 && buf[from] === 0x69 && buf[from + 1] === 0x64) {
@@ -253,6 +262,7 @@ export class SseReader {
       this.onEvent(ev);
     }
     ev.type = 'message';
+    ev.dataLines = 0;
     ev.dataBytes.len = 0;
     ev.rawBytes.len = 0;
     this.eventStarted = false;

@@ -15,6 +15,7 @@ import type { Clock } from '../../records/clock.js';
 import type { ModelInfo, RequestPlan, RequestSource } from '../presets.js';
 import type { Lane, LaneEvents, Preflight, Transport, TransportResponse } from '../transport.js';
 import { OpenAIClient, type OpenStream } from './client.js';
+import { emptyAsExported } from './chunk.js';
 import { EventLog } from './event-log.js';
 import { type Endpoint, ENDPOINT_PATH, type PayloadOptions, payload } from './request.js';
 import { attributeTokens } from './tokens.js';
@@ -53,6 +54,7 @@ export interface TokenReport {
 }
 
 const RESPONSE_OUTPUT = [{ name: 'response', datatype: 'BYTES' }];
+const NO_OUTPUTS: { name: string; datatype: string }[] = [];
 
 interface Request {
   log: EventLog;
@@ -69,7 +71,7 @@ export class OpenAITransport implements Transport {
   /** The id each encoded body belongs to (Lane.send hands over bytes only). */
   private readonly ids = new WeakMap<Buffer, string>();
   private readonly requests = new Map<string, Request>();
-  private readonly lengthPrefix = Buffer.alloc(4);
+  private readonly reused: TransportResponse = { id: '', error: '', final: false, outputs: [], raw: [], unprefixed: true };
   private maxEventsPerRead = 0;
 
   constructor(
@@ -144,7 +146,7 @@ export class OpenAITransport implements Transport {
   private send(bytes: Buffer, lane: Set<string>, events: LaneEvents): void {
     const id = this.ids.get(bytes);
     if (id === undefined) throw new Error('OpenAITransport: a body that encode() did not make');
-    const log = new EventLog();
+    const log = new EventLog(this.o.countTokens !== null);
     const req: Request = { log, stream: null, lane, responses: [] };
     this.requests.set(id, req);
     lane.add(id);
@@ -161,7 +163,7 @@ export class OpenAITransport implements Transport {
           if (perRead > this.maxEventsPerRead) this.maxEventsPerRead = perRead;
           if (chunk.kind === 'error') return events.response(ev.completeNs, this.response(id, chunk.error ?? 'an error event', false, null));
           req.responses.push(log.count - 1);
-          events.response(ev.completeNs, this.response(id, '', chunk.kind === 'done', ev.raw()));
+          events.response(ev.completeNs, this.response(id, '', chunk.kind === 'done', ev.raw(), emptyAsExported(ev, chunk)));
         },
         leaving: (stampNs) => events.leaving?.(id, stampNs),
         end: (out) => {
@@ -181,10 +183,28 @@ export class OpenAITransport implements Transport {
     );
   }
 
-  private response(id: string, error: string, final: boolean, raw: Buffer | null): TransportResponse {
-    if (raw === null) return { id, error, final, outputs: [], raw: [] };
-    this.lengthPrefix.writeUInt32LE(raw.length, 0);
-    return { id, error, final, outputs: RESPONSE_OUTPUT, raw: [Buffer.concat([this.lengthPrefix, raw])] };
+  /**
+   * The response handed to the capture: one object, reused — the capture copies what it keeps
+   * before `response` returns (driver/response-log.ts), and an object per event would cost every
+   * scavenge. The raw event text goes as it is (`unprefixed`), with its emptiness when readChunk
+   * decided it (`empty`).
+   */
+  private response(id: string, error: string, final: boolean, raw: Buffer | null, empty: boolean | null = null): TransportResponse {
+    const r = this.reused;
+    r.id = id;
+    r.error = error;
+    r.final = final;
+    if (raw === null) {
+      r.outputs = NO_OUTPUTS;
+      r.raw.length = 0;
+      r.empty = undefined;
+    } else {
+      r.outputs = RESPONSE_OUTPUT;
+      r.raw.length = 1;
+      r.raw[0] = raw;
+      r.empty = empty ?? undefined;
+    }
+    return r;
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The OpenAI mock's HTTP/1.1, written on node:net by hand: request heads and Content-Length bodies
  * parsed from the socket's bytes, responses written as raw bytes with chunked transfer encoding.
- * The driver's client uses node:http; sharing none of its parser or writer means a framing bug in
- * one is not mirrored in the other.
+ * The driver's client (driver/openai/http1*.ts) is written apart — it parses responses, this parses
+ * requests, and they share no code — so a framing bug in one is not mirrored in the other; the
+ * adversarial Python server and the real servers of test/real check the client independently.
  */
 import net from 'node:net';
 

@@ -29,7 +29,8 @@ function parser(args: readonly string[]): Argv {
     .option('debug', { type: 'boolean', hidden: true })
     // After each command's options are known: a boolean given a value other than true or false.
     .middleware(() => {
-      const bad = notBooleans(args, (instance as unknown as { getOptions(): { boolean: string[] } }).getOptions().boolean);
+      const options = (instance as unknown as { getOptions(): { boolean: string[]; array: string[]; count: string[]; key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+      const bad = [...notBooleans(args, options.boolean), ...givenTwice(args, options)];
       if (bad.length > 0) throw new UsageError(bad.join('; '));
     })
     .demandCommand(1, 'name a command: analyze, validate, compare, capture, prefill, generation, mock or merge')
@@ -75,6 +76,33 @@ function notBooleans(args: readonly string[], booleans: readonly string[]): stri
   for (const a of args) {
     const m = /^--(?:no-)?([^=]+)=(.*)$/s.exec(a);
     if (m !== null && booleans.includes(m[1]!) && !/^(true|false)$/i.test(m[2]!)) out.push(`--${m[1]}: expected true or false, got ${JSON.stringify(m[2])}`);
+  }
+  return out;
+}
+
+/**
+ * A single-value option given more than once: yargs keeps a list, or adds numbers up (`--concurrency
+ * 2 --concurrency 1` ran 3 streams), or a command read `undefined` (`--endpoint chat --endpoint
+ * completions` sent POST /undefined); never a silent pick. Counted from the words typed, aliases included.
+ */
+function givenTwice(args: readonly string[], options: { array: string[]; count?: string[]; key: Record<string, unknown>; alias: Record<string, string[]> }): string[] {
+  // Each name typed → the option's long name (the longest of its names: yargs lists aliases both ways).
+  const canonical = new Map<string, string>();
+  for (const key of Object.keys(options.key)) {
+    const names = [key, ...(options.alias[key] ?? [])];
+    const long = names.reduce((a, b) => (b.length > a.length ? b : a));
+    for (const n of names) if ((canonical.get(n) ?? '').length < long.length) canonical.set(n, long);
+  }
+  const seen = new Map<string, number>();
+  for (const a of args) {
+    if (a === '--') break;
+    const m = /^--(?!no-)([^=]+)|^-([A-Za-z])$/.exec(a);
+    const name = m === null ? undefined : canonical.get((m[1] ?? m[2])!);
+    if (name !== undefined) seen.set(name, (seen.get(name) ?? 0) + 1);
+  }
+  const out: string[] = [];
+  for (const [name, n] of seen) {
+    if (n > 1 && !options.array.includes(name) && !(options.count ?? []).includes(name)) out.push(`--${name}: given ${n} times; give it once`);
   }
   return out;
 }

@@ -1,10 +1,12 @@
 /** The sweep part of the report: latency against prompt length with per-request evidence, distributions by length, the table. */
 import { type GroupFigures, spreadIndexes } from '../metrics/figures.js';
 import type { SweepPoint, SweepSummary } from '../sweep/sweep.js';
+import type { InputSummary } from './analysis.js';
 import { againstFigure, at, cdfFigure, type DistributionCurve, figureHtml, histogramFigure } from './charts.js';
 import { goodputByLengthFigure, goodputText } from './html-goodput.js';
 import { table } from './html-page.js';
 import { positionsSection } from './html-positions.js';
+import { noGapsReason } from './input-kind.js';
 import { fitLines, sweepHeader, sweepRow } from './sweep-text.js';
 import { type Axis, BRIGHT, esc, niceTicks, orderedColors } from './svg.js';
 
@@ -23,7 +25,7 @@ function jittered(points: readonly (readonly [number, number])[], lengths: reado
   return points.map(([x, y], i) => [x + (((i * 0.6180339887) % 1) - 0.5) * w, y]);
 }
 
-export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string {
+export function sweepSection(s: SweepSummary, figs: GroupFigures | null, inputs: readonly InputSummary[]): string {
   const u = s.unit;
   const pts = s.points;
   const lengths = pts.map((p) => p.length);
@@ -62,7 +64,7 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
     out.push(`<p class="leftout">Latency against prompt length left out: one length (${pts[0]!.length} ${esc(u)}); its distributions follow.</p>`);
     const g = pts[0]!.goodput;
     if (g !== null) out.push(`<p class="meta">Goodput at ${pts[0]!.length} ${esc(u)}: ${esc(goodputText(g))}.</p>`);
-    out.push(...oneLength(pts[0]!, figs, u));
+    out.push(...oneLength(pts[0]!, figs, u, inputs));
     return out.join('\n') + perLengthTable(pts, u);
   }
   if (!hasTtft) out.push(`<p class="leftout">Time to first token against prompt length left out: no request completed.</p>`);
@@ -89,7 +91,7 @@ export function sweepSection(s: SweepSummary, figs: GroupFigures | null): string
     out.push(figureHtml(fig));
   }
 
-  if (!hasGaps) out.push(`<p class="leftout">Token-to-token charts left out: no request had two or more responses (a prefill-only sweep).</p>`);
+  if (!hasGaps) out.push(`<p class="leftout">Token-to-token charts left out: ${esc(noGapsReason(inputs, 'no request had two or more responses (a prefill-only sweep)'))}.</p>`);
   else {
     const d = s.fits.token_to_token_latency;
     const itlPoints = figs?.points.inter_token_latency ?? [];
@@ -148,7 +150,7 @@ function perLengthTable(pts: readonly SweepPoint[], u: string): string {
 }
 
 /** A sweep of one length: its cumulative distributions and histograms, as for one experiment. */
-function oneLength(p: SweepPoint, figs: GroupFigures | null, u: string): string[] {
+function oneLength(p: SweepPoint, figs: GroupFigures | null, u: string, inputs: readonly InputSummary[]): string[] {
   const f = figs?.curves[0]?.figures;
   if (!f) return [`<p class="leftout">Distributions left out: the analysis was made without figures.</p>`];
   const color = orderedColors(1)[0]!;
@@ -170,6 +172,6 @@ function oneLength(p: SweepPoint, figs: GroupFigures | null, u: string): string[
   if (hists.length > 0) out.push(`<div class="grid2">${hists.map(figureHtml).join('')}</div>`);
   const positions = figs?.curves[0]?.positions;
   if (gaps && positions) out.push(positionsSection([{ name, color, stats: positions }], 'prompt length', 'length'));
-  if (!gaps) out.push(`<p class="leftout">Token-to-token charts left out: no request had two or more responses.</p>`);
+  if (!gaps) out.push(`<p class="leftout">Token-to-token charts left out: ${esc(noGapsReason(inputs, 'no request had two or more responses'))}.</p>`);
   return out;
 }

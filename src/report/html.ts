@@ -171,7 +171,7 @@ export function renderHtml(a: Analysis, o: HtmlOptions = {}): string {
   const title = a.sweep ? 'palens sweep report' : 'palens analysis report';
   const warnings = a.warnings.length === 0 ? '' : `<div class="warn"><strong>Warnings</strong><ul>${a.warnings.slice(0, 50).map((w) => `<li>${esc(w)}</li>`).join('')}${a.warnings.length > 50 ? `<li>… ${a.warnings.length - 50} more (in the JSON output)</li>` : ''}</ul></div>`;
   const sections: string[] = [];
-  if (a.sweep) sections.push(sweepSection(a.sweep, a.figures?.sweep ?? null));
+  if (a.sweep) sections.push(sweepSection(a.sweep, a.figures?.sweep ?? null, a.inputs));
   if (a.experiments.length > 0) {
     sections.push(`<h2>Experiments</h2>`, headline(a));
     sections.push(loadSection(a));

@@ -192,6 +192,11 @@ describe('hostile command lines and input text', () => {
     [['mock', '--seed', '4294967296'], '--seed: expected an integer from 0 to 4,294,967,295, got 4294967296'],
     // A header value that would split the request (the value itself is never printed: it may be a key).
     [['capture', '--api', 'openai', '-u', 'http://127.0.0.1:9', '-m', 'x', '--prompt-words', '4', '--header', 'X-Key: secret\r\nInjected: 1', '-f', '/nonexistent/x.json'], '--header X-Key: the value holds a control character'],
+    [['capture', '--api', 'openai', '-u', 'http://127.0.0.1:9', '-m', 'x', '--prompt-words', '4', '--header', 'X-Key: \u20ac', '-f', '/nonexistent/x.json'], '--header X-Key: the value holds a character outside ISO-8859-1'],
+    // A single-value option given twice: yargs added numbers up (3 streams) or sent POST /undefined.
+    [['capture', '--mock', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--concurrency', '2', '--concurrency', '1'], '--concurrency: given 2 times; give it once'],
+    [['capture', '--mock', '--api', 'openai', '--prompt-words', '4', '-f', '/nonexistent/x.json', '--endpoint', 'chat', '--endpoint=completions'], '--endpoint: given 2 times; give it once'],
+    [['analyze', SAMPLE, '-p', '50', '--percentiles', '90'], '--percentiles: given 2 times; give it once'],
   ])('%j: one usage message, exit 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import net from 'node:net';
 import { type StreamOutcome, OpenAIClient, baseUrl } from '../../src/driver/openai/client.js';
 import { EventLog } from '../../src/driver/openai/event-log.js';
 import { type Endpoint, ENDPOINT_PATH, parseExtraBody, parseHeaders, payload } from '../../src/driver/openai/request.js';
@@ -138,9 +139,34 @@ describe('statuses from injected faults', () => {
     await withFaults({ dropConnectionAfter: 3 }, async (mock) => {
       const { out, log } = await run(mock, 'chat', { id: 'r', maxTokens: 40 });
       expect(out.status).toBe('client_error');
-      expect(out.error).toMatch(/^connection reset by the server after \d+ events|^the stream ended after \d+ events without \[DONE\]/);
+      expect(out.error).toMatch(/^connection (reset|closed) by the server after \d+ events|^the stream ended after \d+ events without \[DONE\]/);
       expect(log.count).toBeLessThanOrEqual(3);
     });
+  });
+
+  test('an event stream whose line never ends: the request fails at 16 MiB, the socket is closed', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n');
+        const piece = `100000\r\n${'x'.repeat(1 << 20)}\r\n`;
+        const more = (): void => {
+          while (!socket.destroyed && socket.write(piece));
+          if (!socket.destroyed) socket.once('drain', more);
+        };
+        socket.write('6\r\ndata: \r\n');
+        more();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = new OpenAIClient(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, clock, { headers: {} });
+    const out = await new Promise<StreamOutcome>((resolve) => client.stream(ENDPOINT_PATH.chat, Buffer.from('{}'), { event: () => undefined, end: resolve }));
+    expect(out).toEqual({ status: 'client_error', httpStatus: 200, error: 'a line of the event stream is longer than 16777216 bytes (after 0 events)' });
+    client.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
   });
 
   test('a server that is not there', async () => {

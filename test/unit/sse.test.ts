@@ -145,3 +145,22 @@ describe('every split point of a sample stream gives the same events', () => {
     expect(events[1]!.firstByteNs).toBe(Buffer.byteLength(sample.slice(0, firstField)) + 1);
   });
 });
+
+describe('a stream that never ends its line or event', () => {
+  test('a line or an event above 16 MiB stops the reader with the reason; nothing more is read or held', () => {
+    for (const [piece, why] of [
+      ['x'.repeat(1 << 20), /a line of the event stream is longer than 16777216 bytes/],
+      [`data: ${'y'.repeat((1 << 20) - 7)}\n`, /an event is longer than 16777216 bytes without the blank line/],
+    ] as const) {
+      const got: string[] = [];
+      const reader = new SseReader((e) => got.push(e.data()));
+      const b = Buffer.from(piece, 'utf8');
+      let k = 0;
+      while (reader.failed === null && k < 40) reader.push(b, ++k);
+      expect(reader.failed).toMatch(why);
+      expect(k).toBeLessThanOrEqual(18);
+      reader.push(Buffer.from('\n\ndata: z\n\n'), 99);
+      expect(got).toEqual([]);
+    }
+  });
+});

@@ -41,6 +41,9 @@ export interface ClientOptions {
   headers: Record<string, string>;
 }
 
+/** How long a body may go on after `[DONE]` before its socket is closed. */
+const AFTER_DONE_MS = 5_000;
+
 /** Longest error body kept from a failed response. */
 const MAX_ERROR_BODY = 64 << 10;
 
@@ -112,7 +115,9 @@ export class OpenAIClient {
    */
   stream(path: string, body: Buffer, h: StreamHandler, headers: Record<string, string> = {}): OpenStream {
     let finished = false;
+    let afterDone: NodeJS.Timeout | null = null;
     const end = (o: StreamOutcome): void => {
+      if (afterDone !== null) clearTimeout(afterDone);
       if (finished) return;
       finished = true;
       h.end(o);
@@ -125,7 +130,18 @@ export class OpenAIClient {
     const reader = new SseReader((ev) => {
       events++;
       readChunk(ev, chunk);
-      if (chunk.kind === 'done') done = true;
+      if (chunk.kind === 'done' && !done) {
+        done = true;
+        // The request is complete at [DONE]; a body whose end never follows would hold its socket
+        // for the rest of the capture (one per request): it is closed after AFTER_DONE_MS.
+        afterDone = setTimeout(() => {
+          afterDone = null;
+          if (finished) return;
+          req.abort();
+          end({ status: 'ok', httpStatus: 200, error: null });
+        }, AFTER_DONE_MS);
+        afterDone.unref();
+      }
       else if (chunk.kind === 'error' && errorSeen === null) errorSeen = chunk.error;
       if (chunk.finishReason !== null) finishSeen = true;
       h.event(ev, chunk);
@@ -144,6 +160,7 @@ export class OpenAIClient {
     // The body of an answer that is not an event stream: the server's message, kept up to MAX_ERROR_BODY.
     const parts: Buffer[] = [];
     let size = 0;
+    // (The handlers run on later reads, after `req` is set.)
     const req = this.pool.request(bytes, {
       leaving: (stampNs) => h.leaving?.(stampNs),
       head: (r) => {
@@ -153,8 +170,13 @@ export class OpenAIClient {
         isStream = status === 200 && type.startsWith('text/event-stream');
       },
       body: (buf, from, to, stampNs, sameRead) => {
-        if (isStream) reader.push(buf, stampNs, from, to, sameRead);
-        else {
+        if (isStream) {
+          reader.push(buf, stampNs, from, to, sameRead);
+          if (reader.failed !== null) {
+            req.abort();
+            end({ status: 'client_error', httpStatus: status, error: `${reader.failed} (after ${events} events)` });
+          }
+        } else {
           if (size < MAX_ERROR_BODY) parts.push(Buffer.from(buf.subarray(from, to)));
           size += to - from;
         }
@@ -184,6 +206,7 @@ export class OpenAIClient {
     return {
       abort: () => {
         finished = true;
+        if (afterDone !== null) clearTimeout(afterDone);
         req.abort();
       },
     };
@@ -197,6 +220,7 @@ export class OpenAIClient {
 
 function describe(message: string, code: string | undefined): string {
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset by the server';
+  if (code === 'EOF') return 'closed by the server';
   if (code === 'ECONNREFUSED') return 'refused';
   return `failed (${code ?? message})`;
 }

@@ -162,6 +162,9 @@ export class ResponseParser {
   }
 
   private readHead(b: Buffer, i: number, n: number): number {
+    // Blank lines before a status line are skipped (RFC 9112 §2.2: a client should ignore them).
+    if (this.lineBytes === 0) while (i < n && (b[i] === CR || b[i] === LF)) i++;
+    if (i === n) return n;
     let k = i;
     for (; k < n; k++) {
       const c = b[k]!;
@@ -237,8 +240,10 @@ export class ResponseParser {
       if (this.sizeInExt || c === CR) continue;
       const d = hexDigit(c);
       if (d >= 0 && !this.sizeBad) {
+        // Leading zeros are allowed; a size above 2^48 bytes is not (nor could a Number hold it exactly much beyond).
+        if (this.sizeValue >= 2 ** 44) return this.fail(i, 'a chunk size is above 2^48 bytes');
         this.sizeValue = this.sizeValue * 16 + d;
-        if (++this.sizeDigits > 12) this.sizeBad = true;
+        this.sizeDigits++;
       } else if (c === 0x3b /* ; */ || c === 0x20 || c === 0x09) this.sizeInExt = true;
       else this.sizeBad = true;
     }

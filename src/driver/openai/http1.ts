@@ -124,7 +124,8 @@ class Connection {
     if (e === null && p.closed()) return this.complete(false);
     const code = (e as { code?: string } | null)?.code;
     if (e !== null) return this.fail(e.message, code);
-    this.fail(p.untouched ? 'the server closed the connection before a response' : 'the server closed the connection in the middle of the response', 'ECONNRESET');
+    // A clean close (FIN) where the response had not ended: 'EOF', told apart from a reset.
+    this.fail(p.untouched ? 'the server closed the connection before a response' : 'the server closed the connection in the middle of the response', 'EOF');
   }
 
   /** Forgets the connection and destroys its socket. */

@@ -16,6 +16,11 @@
 
 const LF = 0x0a;
 const CR = 0x0d;
+/**
+ * Most bytes one event (or one line) may hold: a real event is a few kB (tens with logprobs); a stream
+ * that never ends its line or event would otherwise grow until the process dies.
+ */
+export const MAX_EVENT_BYTES = 16 << 20;
 const COLON = 0x3a;
 const SPACE = 0x20;
 
@@ -101,6 +106,8 @@ export interface SseStats {
 
 export class SseReader {
   readonly stats: SseStats = { reads: 0, bytes: 0, events: 0, comments: 0, splitEvents: 0, maxEventsPerRead: 0 };
+  /** Why the stream cannot be read on (an event or line above MAX_EVENT_BYTES), once it cannot; then nothing more is read. */
+  failed: string | null = null;
   private readonly ev = new SseEvent();
   /** The current line's bytes, when it started in an earlier read (else it is read in place). */
   private readonly line = new ByteBuf(256);
@@ -131,7 +138,7 @@ export class SseReader {
    */
   push(chunk: Uint8Array, stampNs: number, from = 0, to = chunk.length, sameRead = false): void {
     const n = to;
-    if (n <= from) return;
+    if (n <= from || this.failed !== null) return;
     if (!sameRead) {
       this.stats.reads++;
       this.readEvents = 0;
@@ -187,6 +194,7 @@ export class SseReader {
         this.appendRaw(lineBuf, from, to);
         this.appendRaw(chunk, i, i + 1);
         this.field(lineBuf, from, to);
+        if (this.ev.rawBytes.len > MAX_EVENT_BYTES) return this.fail(`an event is longer than ${MAX_EVENT_BYTES} bytes without the blank line that ends it`);
       }
       this.lineCarried = false;
       this.line.len = 0;
@@ -200,7 +208,15 @@ export class SseReader {
         this.line.len = 0;
       }
       this.appendLine(chunk, lineStart, n);
+      if (this.line.len > MAX_EVENT_BYTES) this.fail(`a line of the event stream is longer than ${MAX_EVENT_BYTES} bytes`);
     }
+  }
+
+  private fail(why: string): void {
+    this.failed = why;
+    this.line.len = 0;
+    this.ev.rawBytes.len = 0;
+    this.ev.dataBytes.len = 0;
   }
 
   /** Whether bytes of an unfinished event are held (the body ended mid-event when this is true at its end). */

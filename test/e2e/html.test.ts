@@ -162,6 +162,13 @@ describe('HTML report in chromium at 1280 px', () => {
       expect(p.text).not.toContain('perf_analyzer');
       expect(p.text).not.toContain('no request had two or more responses');
       expect(p.text).toContain("GuideLLM's benchmarks.json keeps each request's first and last token times only");
+      // And as a sweep (one length here): the same reason, not a prefill-only sweep's.
+      const sweep = join(dir, 'guidellm-sweep.html');
+      expect((await spawnCli(['analyze', '--sweep', repoPath('samples', 'peers', 'guidellm-concurrent2', 'benchmarks.json'), '--html', sweep])).code).toBe(0);
+      const s = await open(sweep, 'html-guidellm-sweep');
+      expect(s.errors).toEqual([]);
+      expect(s.text).not.toContain('no request had two or more responses');
+      expect(s.text).toContain("Token-to-token charts left out: GuideLLM's benchmarks.json keeps each request's first and last token times only");
     });
   });
 

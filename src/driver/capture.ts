@@ -555,7 +555,7 @@ class LevelRun {
     }
   }
 
-  /** A transport that writes after `send` returns says when this request's write comes (driver/transport.ts `leaving`). */
+  /** A transport that stamps its own writes says when this request's write comes (driver/transport.ts `leaving`). */
   private onLeaving(id: string, stampNs: number): void {
     const f = this.flights.get(id);
     if (f === undefined) return;

@@ -105,13 +105,16 @@ function forest(id: string, title: string, rows: readonly Row[], threshold: numb
 }
 
 function groupTable(g: GroupComparison): string {
-  const rows = g.metrics.flatMap((m: MetricComparison) =>
+  // A metric neither side has (token-to-token of two prefill-only runs, say) is named once, not shown as rows of dashes.
+  const absent = g.metrics.filter((m) => m.count_a === 0 && m.count_b === 0);
+  const rows = g.metrics.filter((m) => !absent.includes(m)).flatMap((m: MetricComparison) =>
     STATS.map((s) => {
       const x = m[s];
       return [METRIC_WORDS[m.metric]?.title ?? m.metric, s, ms(x.a), ms(x.b), ms(x.difference_ns), pct(x.relative), `${ms(x.ci_low_ns)} to ${ms(x.ci_high_ns)}`, `${m.count_a} / ${m.count_b}`];
     }),
   );
-  return table(['metric', 'statistic', 'A', 'B', 'B − A', '(B − A) / A', '95% interval of B − A', 'n A / B'], rows, [0, 1]);
+  const note = absent.length === 0 ? '' : `<p class="leftout">In neither A nor B: ${esc(absent.map((m) => METRIC_WORDS[m.metric]?.title ?? m.metric).join(', '))}.</p>`;
+  return (rows.length > 0 ? table(['metric', 'statistic', 'A', 'B', 'B − A', '(B − A) / A', '95% interval of B − A', 'n A / B'], rows, [0, 1]) : '') + note;
 }
 
 export function renderCompareHtml(v: ComparisonView, a: Side, b: Side, o: HtmlOptions = {}): string {

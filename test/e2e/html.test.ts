@@ -294,4 +294,16 @@ describe('HTML report in chromium at 1280 px', () => {
       expect(p.vertices['t2t-cdf-0']).toBeGreaterThanOrEqual(100);
     });
   });
+
+  it('compare --html of two prefill-only runs: the metrics neither has are named once, not rows of dashes', async () => {
+    await withTempDir(async (dir) => {
+      const prefill = repoPath('samples', 'real-triton', 'prefill-256.json');
+      const html = join(dir, 'compare-prefill.html');
+      expect((await spawnCli(['compare', prefill, prefill, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-compare-prefill');
+      expectSound(p, html);
+      expect(p.text).toContain('In neither A nor B: token-to-token latency, inter-token latency.');
+      expect(p.text).not.toMatch(/token-to-token latency\s*(mean|p50|p99)\s*–/);
+    });
+  });
 });

@@ -151,9 +151,9 @@ export function captureOptions(y: Argv): Argv {
     .option('shard', { type: 'string', describe: 'drive part I of N of the load (concurrency, rate, counts, seeds and ids split); join the parts with palens merge' })
     .option('start-at', { type: 'string', describe: 'hold the first request until TIME (ISO 8601 with a zone, or @SECONDS), so shards begin together' })
     .example('$0 capture -u localhost:8001 -m vllm_model --max-tokens 32 --concurrency 4 --request-count 40 --prompt-words 100 -f export.json', 'the vLLM backend, 40 requests')
-    .example('$0 capture -m vllm --backend vllm-legacy --input-data prompts.json --max-tokens 1 --request-count 10 -f prefill.json', "the seed's model and prompts.json, no model edits")
+    .example('$0 capture -u localhost:8001 -m vllm_legacy --input-data samples/inputs/perf-analyzer-prompts.json --max-tokens 1 --request-count 10 -f prefill.json', "perf_analyzer's --input-data file (the seed's prompts.json), no model edits")
     .example('$0 capture --mock --request-rate 20 --arrival poisson --request-count 200 --prompt-words 64 -f rate.json', 'open loop against the embedded mock')
-    .example('$0 capture -u http://127.0.0.1:8000 -m MODEL --endpoint chat --usage continuous --max-tokens 64 --concurrency 8 --request-count 100 --prompt-words 200 -f chat.json', 'an OpenAI-compatible server (vLLM, SGLang, llama.cpp …) over SSE');
+    .example('$0 capture -u http://127.0.0.1:8000 -m palens-mock --endpoint chat --usage continuous --max-tokens 64 --concurrency 8 --request-count 100 --prompt-words 200 -f chat.json', 'an OpenAI-compatible server (vLLM, SGLang, llama.cpp …) over SSE; -m names its model (palens mock --api openai --port 8000 serves palens-mock)');
 }
 
 function scenarioOptions(name: 'prefill' | 'generation'): (y: Argv) => Argv {
@@ -190,5 +190,6 @@ export function mockOptions(y: Argv): Argv {
     .option('tokens-per-chunk', { type: 'string', describe: 'OpenAI: tokens per streamed event, N or MIN-MAX (seeded uniform); default 1' })
     .option('http-429-rate', { type: 'number', default: 0, describe: 'OpenAI: fraction of requests answered 429 Too Many Requests' })
     .option('http-500-rate', { type: 'number', default: 0, describe: 'OpenAI: fraction of requests answered 500 Internal Server Error' })
-    .example('$0 mock --port 8001 --prefill-base-ms 20 --prefill-per-token-us 50 --jitter-ms 0', 'a server with an exact latency law');
+    .example('$0 mock --port 8001 --prefill-base-ms 20 --prefill-per-token-us 50 --jitter-ms 0', 'a server with an exact latency law')
+    .example('$0 mock --api openai --port 8000 --tokens-per-chunk 1-3 --truth-log truth.jsonl', 'an OpenAI-compatible server over SSE (model palens-mock), logging every event it writes');
 }

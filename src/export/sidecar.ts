@@ -373,15 +373,22 @@ export function joinStatuses(sidecar: Sidecar | null, sink: RecordSink): RecordS
  */
 export function captureEndNote(sidecar: Sidecar | null, inFlight: number): string | null {
   if (sidecar === null) return null;
-  const end = sidecar.end;
+  return endNote(sidecar.end === null ? null : { interrupted: sidecar.end.interrupted, stoppedReason: sidecar.end.stopped_reason ?? null }, sidecar.truncated, inFlight);
+}
+
+/**
+ * The one sentence for a capture's end, from its end line (null: none, the capture was cut short):
+ * for `palens analyze` of its files (captureEndNote) and for the capture's own report of itself.
+ */
+export function endNote(end: { interrupted: boolean; stoppedReason: string | null } | null, truncated: boolean, inFlight: number): string | null {
   const flights = inFlight > 0 ? `; ${inFlight} request${inFlight === 1 ? '' : 's'} in flight, counted as failed (status in_flight)` : '';
   const what =
     end === null
-      ? `CUT SHORT: the capture has no end line in its sidecar (killed, or the disk filled${sidecar.truncated ? '; its last line was cut short' : ''})`
+      ? `CUT SHORT: the capture has no end line in its sidecar (killed, or the disk filled${truncated ? '; its last line was cut short' : ''})`
       : end.interrupted
-        ? `INTERRUPTED: the capture was interrupted${end.stopped_reason ? ` (${end.stopped_reason})` : ''}`
-        : end.stopped_reason
-          ? `STOPPED EARLY: ${end.stopped_reason}`
+        ? `INTERRUPTED: the capture was interrupted${end.stoppedReason ? ` (${end.stoppedReason})` : ''}`
+        : end.stoppedReason
+          ? `STOPPED EARLY: ${end.stoppedReason}`
           : inFlight > 0
             ? 'the capture ended with requests in flight'
             : null;

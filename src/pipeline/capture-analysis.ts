@@ -15,6 +15,7 @@ import { PromptTokenTally, promptTokensWarning } from '../records/prompt-token-c
 import { blankRecord, type RequestRecord } from '../records/record.js';
 import { ANALYSIS_SCHEMA_VERSION, type Analysis, type InputSummary } from '../report/analysis.js';
 import { VERSION } from '../version.js';
+import { endNote } from '../export/sidecar.js';
 import { experimentWarnings } from './analysis.js';
 
 export class LiveAnalysis implements CaptureSink {
@@ -25,6 +26,8 @@ export class LiveAnalysis implements CaptureSink {
   private experiments = 0;
   private requests = 0;
   private health: TimingHealth | null = null;
+  /** How the capture ended (its sidecar's end line), once it has. */
+  private ended: CaptureEnd | null = null;
   /** The server's prompt counts against palens's, as `analyze` tallies them from the sidecar. */
   private readonly promptCheck = new PromptTokenTally();
 
@@ -71,6 +74,7 @@ export class LiveAnalysis implements CaptureSink {
 
   end(e: CaptureEnd): void {
     this.health = e.timingHealth;
+    this.ended = e;
   }
 
   summaries(): ExperimentSummary[] {
@@ -101,6 +105,7 @@ export class LiveAnalysis implements CaptureSink {
     if (check !== null) input.prompt_tokens_check = check;
     const experiments = this.summaries();
     const promptTokens = promptTokensWarning(file, check, kind.endpoint);
+    const endText = this.ended === null ? null : endNote({ interrupted: this.ended.interrupted, stoppedReason: this.ended.stoppedReason }, false, this.ended.totals.in_flight);
     return {
       schemaVersion: ANALYSIS_SCHEMA_VERSION,
       tool: { name: 'palens', version: VERSION },
@@ -112,8 +117,14 @@ export class LiveAnalysis implements CaptureSink {
       },
       inputs: [input],
       experiments: experiments.map((e) => ({ file, ...e })),
-      // In the order `palens analyze` gives them: the capture's timing health (from its sidecar), then each experiment's.
-      warnings: [...(this.health === null ? [] : timingWarnings(this.health).map((w) => `${file}: capture: ${w}`)), ...experiments.flatMap((e) => experimentWarnings(file, e, this.options, input.service_kind)), ...(promptTokens === null ? [] : [promptTokens])],
+      // In the order `palens analyze` gives them: how the capture ended (interrupted, stopped early), its
+      // timing health (both from its sidecar's end line), then each experiment's.
+      warnings: [
+        ...(endText === null ? [] : [`${file}: ${endText}`]),
+        ...(this.health === null ? [] : timingWarnings(this.health).map((w) => `${file}: capture: ${w}`)),
+        ...experiments.flatMap((e) => experimentWarnings(file, e, this.options, input.service_kind)),
+        ...(promptTokens === null ? [] : [promptTokens]),
+      ],
     };
   }
 }

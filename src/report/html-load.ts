@@ -10,6 +10,27 @@ const MODE_WORDS: Record<string, { axis: string; title: string }> = {
   request_rate: { axis: 'request rate (requests/s)', title: 'request rate' },
 };
 
+/**
+ * Points from several files that differ in more than load — prompt length or output per request
+ * apart by more than 10% — are not one load sweep: said under the heading, as `palens compare`
+ * refuses such runs. Null when the points come from one file or agree.
+ */
+function mixedCaptures(points: readonly FileExperiment[]): string | null {
+  if (new Set(points.map((e) => e.file)).size < 2) return null;
+  const differ = (name: string, pick: (e: FileExperiment) => number | null): string | null => {
+    const values = points.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
+    if (values.length < 2) return null;
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    return hi > lo * 1.1 ? `${name} from ${fmt(lo)} to ${fmt(hi)}` : null;
+  };
+  const found = [differ('mean prompt words', (e) => e.metrics.prompt_words.mean), differ('mean output responses per request', (e) => e.metrics.output_responses.mean)].filter((d) => d !== null);
+  if (found.length === 0) return null;
+  return `These levels come from ${new Set(points.map((e) => e.file)).size} files that differ in more than load (${found.join('; ')}): the curves join captures made differently.`;
+}
+
+const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+
 export function loadSection(a: Analysis): string {
   const byMode = new Map<string, FileExperiment[]>();
   for (const e of a.experiments) {
@@ -77,6 +98,8 @@ export function loadSection(a: Analysis): string {
     const goodput = withGoodput.length === 0 ? null : goodputByLoadFigure(`goodput-vs-${mode}`, `Goodput against ${words.title}`, x, withGoodput);
     out.push(`<h2>Latency and throughput against ${esc(words.title)}</h2>`);
     out.push(`<p class="note">${levels.length} levels; each point is one experiment's exact statistic.</p>`);
+    const mixed = mixedCaptures(sorted);
+    if (mixed !== null) out.push(`<p class="leftout">${esc(mixed)}</p>`);
     const figs = [ttft, hasGaps ? t2t : null, responses, requests, tradeoff, goodput].filter((f) => f !== null);
     out.push(`<div class="grid2">${figs.map(figureHtml).join('')}</div>`);
     if (!hasGaps) out.push(`<p class="leftout">Token-to-token against ${esc(words.title)} left out: ${esc(noGapsReason(a.inputs, 'no request had two or more responses'))}.</p>`);

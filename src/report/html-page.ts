@@ -15,7 +15,7 @@ td.l,th.l{text-align:left}td.w{white-space:normal;overflow-wrap:anywhere;min-wid
 .bad{color:#b91c1c}.good{color:#15803d}
 .warn{background:#fffbeb;border:1px solid #fcd34d;padding:8px 12px;border-radius:6px;margin:10px 0}.warn ul{margin:4px 0;padding-left:20px}
 .verdict{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}.verdict.pass{background:#f0fdf4;border:1px solid #86efac}.verdict.fail{background:#fef2f2;border:1px solid #fca5a5}
-.fit{font-family:ui-monospace,monospace;font-size:13px;background:#f9fafb;padding:8px 12px;border-radius:6px;overflow-x:auto;white-space:pre}
+.fit{font-family:ui-monospace,monospace;font-size:13px;background:#f9fafb;padding:8px 12px;border-radius:6px;overflow-x:auto;white-space:pre-wrap}
 figure{margin:10px 0 18px}
 svg.chart{display:block;width:100%;height:auto;max-width:880px;background:#fff}
 .grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:4px 16px}.grid2 svg.chart{max-width:560px}

@@ -141,6 +141,21 @@ const f = (v: number): string => v.toFixed(1);
 /** About how wide a text is at a font size (px): to keep labels inside the plot and apart. */
 export const textWidth = (text: string, size: number): number => text.length * size * 0.58;
 
+/** The legend column's widest (px), and the characters of a name that fit it (about 6.2 px each at 11 px). */
+const LEGEND_MAX = 230;
+const LEGEND_CHARS = Math.floor((LEGEND_MAX - 48) / 6.2);
+
+/**
+ * A legend name that fits its column: a longer one keeps its start and its end (where a load level
+ * or an experiment's number is) around an ellipsis, and the whole name is its tooltip.
+ */
+function legendText(x: number, y: number, name: string, max: number): string {
+  if (name.length <= max) return `<text class="legend" x="${x}" y="${y}">${esc(name)}</text>`;
+  const tail = Math.ceil((max - 1) / 2);
+  const shown = `${name.slice(0, max - 1 - tail).trimEnd()}…${name.slice(name.length - tail).trimStart()}`;
+  return `<text class="legend" x="${x}" y="${y}"><title>${esc(name)}</title>${esc(shown)}</text>`;
+}
+
 /** A title too long for its chart is set smaller (down to 10 px) rather than cut off at the chart's edge. */
 function titleSize(title: string, room: number): string {
   const w = textWidth(title, 14) * 1.08;
@@ -172,7 +187,7 @@ export function chart(spec: ChartSpec): string {
   const width = spec.width ?? 880;
   // The legend's column is as wide as its longest name needs (about 6.2 px a character at 11 px).
   const longest = Math.max(0, ...legend.map((l) => l.name.length), ...markLegend.map((l) => l.name.length));
-  const m = { left: 76, right: legend.length + markLegend.length > 0 ? Math.min(230, 48 + longest * 6.2) : 24, top: spec.topLabels ? 44 : 32, bottom: 50 };
+  const m = { left: 76, right: legend.length + markLegend.length > 0 ? Math.min(LEGEND_MAX, 48 + longest * 6.2) : 24, top: spec.topLabels ? 44 : 32, bottom: 50 };
   const height = Math.max(spec.height ?? 340, m.top + 10 + (legend.length + markLegend.length) * 17);
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
@@ -303,12 +318,12 @@ export function chart(spec: ChartSpec): string {
     if (l.kind === 'band') parts.push(`<rect x="${lx}" y="${y - 8}" width="16" height="10" fill="${l.color}" fill-opacity="0.3"/>`);
     else if (l.kind === 'dot') parts.push(`<circle cx="${lx + 8}" cy="${y - 3}" r="3" fill="${l.color}" fill-opacity="0.6"/>`);
     else parts.push(`<line x1="${lx}" x2="${lx + 20}" y1="${y - 3}" y2="${y - 3}" stroke="${l.color}" stroke-width="3"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>`);
-    parts.push(`<text class="legend" x="${lx + 26}" y="${y}">${esc(l.name)}</text>`);
+    parts.push(legendText(lx + 26, y, l.name, LEGEND_CHARS));
   }
   for (const l of markLegend) {
     const y = m.top + 4 + row++ * 17;
     parts.push(`${markPath(l.shape, lx + 8, y - 3, 4)} fill="#4b5563"/>`);
-    parts.push(`<text class="legend" x="${lx + 22}" y="${y}">${esc(l.name)}</text>`);
+    parts.push(legendText(lx + 22, y, l.name, LEGEND_CHARS + 1));
   }
   parts.push('</svg>');
   return parts.join('');

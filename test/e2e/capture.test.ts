@@ -374,7 +374,9 @@ describe('the CLI', () => {
       const { BIN, ROOT } = await import('../helpers/paths.js');
       const child = spawn(process.execPath, [BIN, 'capture', '--mock', '--max-tokens', '400', '--concurrency', '3', '--request-count', '1000', '--prompt-words', '8', '--grace', '300', '-f', file], { cwd: ROOT });
       let stderr = '';
+      let stdout = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       // Interrupt once the capture is sending (its export file exists), not after a fixed time.
       const { existsSync } = await import('node:fs');
       while (!existsSync(file)) await new Promise((r) => setTimeout(r, 50));
@@ -391,6 +393,10 @@ describe('the CLI', () => {
       // Every request sent has ended, in one way or another.
       expect(side.end.totals.in_flight).toBe(0);
       expect(side.lines.filter((l) => l.kind === 'request')).toHaveLength(side.sent.length);
+      // The capture's own analysis says what `palens analyze` of its files says: it was interrupted.
+      const warning = `warning: ${file}: INTERRUPTED: the capture was interrupted: only the requests that ended have latencies`;
+      expect(stdout).toContain(warning);
+      expect((await spawnCli(['analyze', file])).stdout).toContain(warning);
     });
   });
 

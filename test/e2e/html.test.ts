@@ -295,6 +295,24 @@ describe('HTML report in chromium at 1280 px', () => {
     });
   });
 
+  it('two files at different loads that differ in more than load: the load charts say so', async () => {
+    await withTempDir(async (dir) => {
+      const a = join(dir, 'a.json');
+      const b = join(dir, 'b.json');
+      await writeSyntheticExport(a, { ...base, experiments: [{ mode: 'concurrency', value: 1, requests: 20 }] });
+      await writeSyntheticExport(b, { ...base, experiments: [{ mode: 'concurrency', value: 4, requests: 20 }], promptWords: 64, responses: 8, seed: 3 });
+      const html = join(dir, 'mixed.html');
+      expect((await spawnCli(['analyze', a, b, '--html', html])).code).toBe(0);
+      const p = await open(html, 'html-mixed-load');
+      expectSound(p, html);
+      expect(p.text).toContain('These levels come from 2 files that differ in more than load (mean prompt words from 64 to 200; mean output responses per request from 8 to 20)');
+      // The same load, alike: nothing said.
+      await writeSyntheticExport(b, { ...base, experiments: [{ mode: 'concurrency', value: 4, requests: 20 }], seed: 3 });
+      expect((await spawnCli(['analyze', a, b, '--html', html])).code).toBe(0);
+      expect(readFileSync(html, 'utf8')).not.toContain('differ in more than load');
+    });
+  });
+
   it('compare --html of two prefill-only runs: the metrics neither has are named once, not rows of dashes', async () => {
     await withTempDir(async (dir) => {
       const prefill = repoPath('samples', 'real-triton', 'prefill-256.json');

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
 import { ROOT, repoPath } from '../helpers/paths.js';
 import { readSidecarLines } from '../helpers/sidecar.js';
+import { skipping } from '../helpers/skips.js';
 
 const VENV = repoPath('.cache', 'real', 'openai-venv', 'bin');
 const LLAMA_PY = join(VENV, 'python');
@@ -26,7 +27,7 @@ for (const [name, ok, where] of [
   ['GuideLLM mock-server', GUIDELLM !== null, 'guidellm'],
 ] as const) {
   if (!ok && process.env.PALENS_REQUIRE_REAL) throw new Error(`PALENS_REQUIRE_REAL is set but ${name} is missing (${where}): run test/real/setup.sh`);
-  if (!ok) console.warn(`skipping the real ${name} tests: ${where} is not installed (bash test/real/setup.sh installs it)`);
+  if (!ok) skipping(`the real ${name} tests (test/real/openai.test.ts)`, `${where} is not installed`, 'bash test/real/setup.sh');
 }
 
 const freePort = (): Promise<number> =>

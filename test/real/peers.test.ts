@@ -15,13 +15,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnCli, withTempDir } from '../helpers/cli.js';
 import { fixture, repoPath } from '../helpers/paths.js';
+import { skipping } from '../helpers/skips.js';
 
 const run = promisify(execFile);
 const AIPERF = repoPath('.cache', 'real', 'peers-aiperf-venv', 'bin', 'aiperf');
 const GUIDELLM = repoPath('.cache', 'real', 'peers-guidellm-venv', 'bin', 'guidellm');
 const have = existsSync(AIPERF) && existsSync(GUIDELLM);
 if (!have && process.env.PALENS_REQUIRE_PEERS) throw new Error(`PALENS_REQUIRE_PEERS is set but ${AIPERF} or ${GUIDELLM} is missing: run test/real/setup-peers.sh`);
-if (!have) console.warn(`skipping fresh AIPerf/GuideLLM runs: ${AIPERF} or ${GUIDELLM} is missing (bash test/real/setup-peers.sh installs them)`);
+if (!have) skipping('fresh AIPerf/GuideLLM runs (test/real/peers.test.ts)', `${AIPERF} or ${GUIDELLM} is missing`, 'bash test/real/setup.sh (it runs test/real/setup-peers.sh)');
 
 const TOLERANCE = 1e-4;
 const close = (mine: number, theirs: number): void => expect(Math.abs(mine - theirs) / theirs).toBeLessThanOrEqual(TOLERANCE);

@@ -84,6 +84,7 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
       keep_empty_responses: options.keepEmptyResponses,
       detect_empty_finals: options.detectEmptyFinals !== false,
       experiment: options.experiment,
+      phase: options.phase ?? 'profiling',
     },
     inputs,
     experiments,

@@ -114,6 +114,8 @@ export class LiveAnalysis implements CaptureSink {
         keep_empty_responses: this.options.keepEmptyResponses,
         detect_empty_finals: this.options.detectEmptyFinals !== false,
         experiment: 'all',
+        // A capture has no phases; an analysis of its export reads it with the default.
+        phase: 'profiling',
       },
       inputs: [input],
       experiments: experiments.map((e) => ({ file, ...e })),

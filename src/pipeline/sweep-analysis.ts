@@ -84,7 +84,7 @@ export async function analyzeSweep(files: readonly string[], options: SweepOptio
   return {
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     tool: { name: 'palens', version: VERSION },
-    options: { percentiles, keep_empty_responses: options.keepEmptyResponses, detect_empty_finals: metrics.detectEmptyFinals, experiment: 'all' },
+    options: { percentiles, keep_empty_responses: options.keepEmptyResponses, detect_empty_finals: metrics.detectEmptyFinals, experiment: 'all', phase: options.phase ?? 'profiling' },
     inputs,
     experiments: [],
     sweep,

@@ -5,7 +5,7 @@
  */
 import type { ExperimentSummary } from '../metrics/experiment.js';
 import type { AnalysisFigures } from '../metrics/figures.js';
-import type { FileFormat } from '../records/record.js';
+import type { AiperfPhase, FileFormat } from '../records/record.js';
 import type { PromptTokensCheck } from '../records/prompt-token-check.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 
@@ -45,6 +45,8 @@ export interface Analysis {
     /** Empty finals recognised from timing in exports without outputs (metrics/used-responses.ts). */
     detect_empty_finals: boolean;
     experiment: number | 'all';
+    /** AIPerf files' benchmark phase read (--phase); 'profiling' unless asked. */
+    phase: AiperfPhase;
   };
   inputs: InputSummary[];
   experiments: FileExperiment[];

@@ -174,6 +174,8 @@ describe('AIPerf reader', () => {
     const totals = async (phase: string): Promise<number[]> => {
       const { code, stdout } = await runCli(['analyze', file, '--phase', phase, '-f', 'json']);
       expect(code).toBe(0);
+      // The analysis says which phase it read.
+      expect(JSON.parse(stdout).options.phase).toBe(phase);
       return JSON.parse(stdout).experiments.map((e: { requests: { total: number } }) => e.requests.total);
     };
     expect(await totals('profiling')).toEqual([12]);
@@ -187,6 +189,7 @@ describe('AIPerf reader', () => {
     // A sweep and a comparison read the phase chosen too.
     const sweep = await runCli(['analyze', '--sweep', 'samples/peers/aiperf-isl*/profile_export.jsonl', '--phase', 'warmup', '-f', 'json']);
     expect(JSON.parse(sweep.stdout).sweep.requests).toBe(6);
+    expect(JSON.parse(sweep.stdout).options.phase).toBe('warmup');
     const compare = await runCli(['compare', file, file, '--phase', 'all', '-f', 'json']);
     expect(compare.code).toBe(0);
     expect(JSON.parse(compare.stdout).groups.map((g: { key: number }) => g.key)).toEqual([0, 1]);

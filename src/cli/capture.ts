@@ -322,6 +322,7 @@ function describeResult(res: CaptureResult, io: CliIo, prefix = '', embeddedMock
   // The embedded mock schedules its responses in this process (spinning for the last ms before each), so it takes loop time too.
   const where = embeddedMock ? ' (--mock runs the mock in this process; `palens mock` in a process of its own leaves the client its loop)' : '';
   for (const w of timingWarnings(res.timingHealth)) io.stderr.write(`palens: warning: ${w}${where}\n`);
+  for (const n of res.notes) io.stderr.write(`palens: warning: ${n}\n`);
   if (res.stoppedReason) {
     io.stderr.write(`palens: stopped early: ${printable(res.stoppedReason)}\n`);
     // The server's text: escaped (it must not drive the terminal or forge a line) and cut to a line's worth.

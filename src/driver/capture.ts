@@ -119,6 +119,8 @@ export interface CaptureResult {
   stoppedReason: string | null;
   /** The first server error text, when requests failed. */
   firstError: string | null;
+  /** What the transport saw that no record shows (driver/transport.ts `notes`). */
+  notes: string[];
   levels: LevelResult[];
   server: Plain;
   model: ModelInfo;
@@ -286,6 +288,7 @@ export async function capture(cfg: CaptureConfig): Promise<CaptureResult> {
     interrupted: stop.interrupted,
     stoppedReason: stop.reason,
     firstError: shared.failures.firstError,
+    notes: transport.notes?.() ?? [],
     levels: results,
     server,
     model,

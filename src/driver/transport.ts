@@ -78,5 +78,7 @@ export interface Transport {
   requestExtras?(id: string, promptTokens: number): Record<string, unknown> | null;
   /** The most responses stamped in one read, for the timing health. */
   maxResponsesPerRead?(): number;
+  /** What the wire did that no record shows (OpenAI: events after a stream's [DONE]), for the capture's warnings. */
+  notes?(): string[];
   close(): void;
 }

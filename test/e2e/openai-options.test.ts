@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSidecar } from '../../src/export/sidecar.js';
@@ -211,4 +212,42 @@ describe('Triton capture options with --api openai', () => {
       await stalling.close();
     }
   }, 90_000);
+});
+
+describe('events after [DONE]', () => {
+  test('a server that sends more after a stream\'s [DONE]: the requests end at [DONE], and the capture counts what came after', async () => {
+    const event = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
+    const body = [
+      event({ choices: [{ index: 0, delta: { role: 'assistant' } }] }),
+      event({ choices: [{ index: 0, delta: { content: 'one' } }] }),
+      'data: [DONE]\n\n',
+      event({ choices: [{ index: 0, delta: { content: 'late' } }] }),
+    ].join('');
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      let buf = '';
+      socket.on('data', (d) => {
+        buf += d.toString('latin1');
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.slice(0, end);
+        const len = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + len) return;
+        buf = buf.slice(end + 4 + len);
+        const json = head.startsWith('GET /v1/models') ? JSON.stringify({ data: [{ id: 'late-model' }] }) : null;
+        if (json !== null) socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${json.length}\r\n\r\n${json}`);
+        else socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const file = join(dir, 'after-done.json');
+      const r = await spawnCli(['capture', '-u', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '-m', 'late-model', '--request-count', '3', '--prompt-words', '4', '-f', file]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('3 requests, 3 ok');
+      expect(r.stderr).toContain("palens: warning: 3 events came after their stream's [DONE] and are in no record (a request ends at [DONE])");
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

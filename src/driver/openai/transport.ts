@@ -73,6 +73,8 @@ export class OpenAITransport implements Transport {
   private readonly requests = new Map<string, Request>();
   private readonly reused: TransportResponse = { id: '', error: '', final: false, outputs: [], raw: [], unprefixed: true };
   private maxEventsPerRead = 0;
+  /** Events that came after their stream's [DONE] (its request had ended there): not in any record. */
+  private afterDone = 0;
 
   constructor(
     target: string,
@@ -157,6 +159,10 @@ export class OpenAITransport implements Transport {
       bytes,
       {
         event: (ev, chunk) => {
+          if (log.done) {
+            this.afterDone++;
+            return;
+          }
           log.add(ev, chunk);
           perRead = ev.completeNs === lastStamp ? perRead + 1 : 1;
           lastStamp = ev.completeNs;
@@ -242,6 +248,10 @@ export class OpenAITransport implements Transport {
 
   maxResponsesPerRead(): number {
     return this.maxEventsPerRead;
+  }
+
+  notes(): string[] {
+    return this.afterDone === 0 ? [] : [`${this.afterDone} event${this.afterDone === 1 ? '' : 's'} came after their stream's [DONE] and are in no record (a request ends at [DONE])`];
   }
 
   close(): void {

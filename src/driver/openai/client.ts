@@ -141,8 +141,7 @@ export class OpenAIClient {
           end({ status: 'ok', httpStatus: 200, error: null });
         }, AFTER_DONE_MS);
         afterDone.unref();
-      }
-      else if (chunk.kind === 'error' && errorSeen === null) errorSeen = chunk.error;
+      } else if (chunk.kind === 'error' && errorSeen === null) errorSeen = chunk.error;
       if (chunk.finishReason !== null) finishSeen = true;
       h.event(ev, chunk);
     });

@@ -19,6 +19,9 @@ export interface RunFacts {
 /** Mean prompt lengths further apart than this share are different prompts, not noise. */
 export const PROMPT_TOLERANCE = 0.1;
 
+/** Two means of one setting (prompt length, output per request) that differ by more than PROMPT_TOLERANCE of the larger: runs made differently. */
+export const farApart = (a: number, b: number): boolean => Math.abs(a - b) > PROMPT_TOLERANCE * Math.max(a, b);
+
 const same = <T>(a: T | null, b: T | null): boolean => a === null || b === null || a === b;
 
 /**
@@ -37,7 +40,7 @@ export function configDifferences(a: RunFacts, b: RunFacts, perExperiment: boole
       if (!same(a.loads[i]!, b.loads[i]!)) out.push(`experiment ${i} load: A ${a.loads[i]}, B ${b.loads[i]}`);
       const wa = a.promptWords[i] ?? null;
       const wb = b.promptWords[i] ?? null;
-      if (wa !== null && wb !== null && Math.abs(wa - wb) > PROMPT_TOLERANCE * Math.max(wa, wb)) {
+      if (wa !== null && wb !== null && farApart(wa, wb)) {
         out.push(`experiment ${i} prompt length: A ${round(wa)} words, B ${round(wb)} words on average`);
       }
     }
@@ -50,4 +53,5 @@ export function configDifferences(a: RunFacts, b: RunFacts, perExperiment: boole
 }
 
 const known = (xs: (string | null)[]): string[] => [...new Set(xs.filter((x): x is string => x !== null))].sort();
-const round = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+/** A mean as a message shows it: whole, or to one decimal. */
+export const round = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));

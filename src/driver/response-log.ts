@@ -90,12 +90,6 @@ export class ResponseLog {
     const e = this.emptiness[k]!;
     return e === 0 ? null : e === 1;
   }
-
-  /** Whether response k carried any output text. */
-  hasText(k: number): boolean {
-    for (let j = this.first[k]!; j < this.first[k + 1]!; j++) if (this.end[j]! > this.start[j]!) return true;
-    return false;
-  }
 }
 
 function grow<T extends Float64Array | Uint32Array | Uint8Array>(a: T, ctor: new (n: number) => T): T {

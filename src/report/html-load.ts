@@ -1,4 +1,5 @@
 /** Latency and throughput against load, for exports with several load levels (concurrency or request rate). */
+import { farApart, round } from '../compare/config.js';
 import type { Analysis, FileExperiment } from './analysis.js';
 import { againstFigure, at, figureHtml, levelAxis, rateFigure, type StatLine } from './charts.js';
 import { goodputByLoadFigure } from './html-goodput.js';
@@ -11,9 +12,9 @@ const MODE_WORDS: Record<string, { axis: string; title: string }> = {
 };
 
 /**
- * Points from several files that differ in more than load — prompt length or output per request
- * apart by more than 10% — are not one load sweep: said under the heading, as `palens compare`
- * refuses such runs. Null when the points come from one file or agree.
+ * Points from several files that differ in more than load — mean prompt length or output per
+ * request far apart by compare's rule (compare/config.ts farApart) — are not one load sweep: said
+ * under the heading, as `palens compare` refuses such runs. Null when the points come from one file or agree.
  */
 function mixedCaptures(points: readonly FileExperiment[]): string | null {
   if (new Set(points.map((e) => e.file)).size < 2) return null;
@@ -22,14 +23,12 @@ function mixedCaptures(points: readonly FileExperiment[]): string | null {
     if (values.length < 2) return null;
     const lo = Math.min(...values);
     const hi = Math.max(...values);
-    return hi > lo * 1.1 ? `${name} from ${fmt(lo)} to ${fmt(hi)}` : null;
+    return farApart(lo, hi) ? `${name} from ${round(lo)} to ${round(hi)}` : null;
   };
   const found = [differ('mean prompt words', (e) => e.metrics.prompt_words.mean), differ('mean output responses per request', (e) => e.metrics.output_responses.mean)].filter((d) => d !== null);
   if (found.length === 0) return null;
   return `These levels come from ${new Set(points.map((e) => e.file)).size} files that differ in more than load (${found.join('; ')}): the curves join captures made differently.`;
 }
-
-const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 
 export function loadSection(a: Analysis): string {
   const byMode = new Map<string, FileExperiment[]>();

@@ -141,9 +141,10 @@ const f = (v: number): string => v.toFixed(1);
 /** About how wide a text is at a font size (px): to keep labels inside the plot and apart. */
 export const textWidth = (text: string, size: number): number => text.length * size * 0.58;
 
-/** The legend column's widest (px), and the characters of a name that fit it (about 6.2 px each at 11 px). */
+/** The legend column's widest (px), a character's width in it (11 px text), and the characters of a name that fit. */
 const LEGEND_MAX = 230;
-const LEGEND_CHARS = Math.floor((LEGEND_MAX - 48) / 6.2);
+const LEGEND_CHAR_PX = 6.2;
+const LEGEND_CHARS = Math.floor((LEGEND_MAX - 48) / LEGEND_CHAR_PX);
 
 /**
  * A legend name that fits its column: a longer one keeps its start and its end (where a load level
@@ -185,9 +186,9 @@ export function chart(spec: ChartSpec): string {
   ];
   const markLegend = spec.markLegend ?? [];
   const width = spec.width ?? 880;
-  // The legend's column is as wide as its longest name needs (about 6.2 px a character at 11 px).
+  // The legend's column is as wide as its longest name needs, up to LEGEND_MAX.
   const longest = Math.max(0, ...legend.map((l) => l.name.length), ...markLegend.map((l) => l.name.length));
-  const m = { left: 76, right: legend.length + markLegend.length > 0 ? Math.min(LEGEND_MAX, 48 + longest * 6.2) : 24, top: spec.topLabels ? 44 : 32, bottom: 50 };
+  const m = { left: 76, right: legend.length + markLegend.length > 0 ? Math.min(LEGEND_MAX, 48 + longest * LEGEND_CHAR_PX) : 24, top: spec.topLabels ? 44 : 32, bottom: 50 };
   const height = Math.max(spec.height ?? 340, m.top + 10 + (legend.length + markLegend.length) * 17);
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;

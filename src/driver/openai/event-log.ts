@@ -81,10 +81,6 @@ export class EventLog {
     return this.text.toString('utf8', 0, this.textEnd[k]!);
   }
 
-  /** All content text. */
-  allText(): string {
-    return this.text.toString('utf8', 0, this.textUsed);
-  }
 
   /** Number of content events. */
   contentEvents(): number {

@@ -4,7 +4,8 @@
  * fields; 1xx interim responses skipped; bodies framed by `Transfer-Encoding: chunked` (chunk
  * extensions and trailer fields read and ignored), `Content-Length`, or the connection's close; no
  * body for 204 and 304. Body bytes are handed on as slices of the read, the chunked coding removed.
- * Anything malformed is an error naming what was seen.
+ * Anything malformed is an error naming what was seen, quoted as it came (like every server text, it
+ * is escaped where it is printed: src/printable.ts).
  */
 
 const CR = 0x0d;
@@ -199,7 +200,7 @@ export class ResponseParser {
       // Chunked last: chunked. Any other coding last: the body runs to the close (RFC 9112 §6.3).
       this.framing = /(^|,)\s*chunked\s*$/i.test(te) ? Framing.Chunked : Framing.Close;
     } else if (cl !== undefined) {
-      if (!/^\d{1,15}$/.test(cl.trim())) return this.fail(end, `Content-Length '${printable(cl)}' is not a length`);
+      if (!/^\d{1,15}$/.test(cl.trim())) return this.fail(end, `Content-Length '${cl}' is not a length`);
       this.framing = Framing.Length;
       this.remaining = Number(cl.trim());
     } else this.framing = Framing.Close;
@@ -280,13 +281,13 @@ function hexDigit(c: number): number {
 export function parseHead(text: string): (ResponseHead & { version: string }) | string {
   const lines = text.split(/\r?\n/);
   const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]!.replace(/\r$/, ''));
-  if (m === null) return `the response does not start with an HTTP/1.x status line (it starts '${printable(lines[0]!.slice(0, 60))}')`;
+  if (m === null) return `the response does not start with an HTTP/1.x status line (it starts '${lines[0]!.slice(0, 60)}')`;
   const headers = new Map<string, string>();
   for (let k = 1; k < lines.length; k++) {
     const line = lines[k]!;
     if (line === '') continue;
     const at = line.indexOf(':');
-    if (at <= 0 || /\s/.test(line.slice(0, at))) return `a response header line is not NAME: VALUE ('${printable(line.slice(0, 60))}')`;
+    if (at <= 0 || /\s/.test(line.slice(0, at))) return `a response header line is not NAME: VALUE ('${line.slice(0, 60)}')`;
     const name = line.slice(0, at).toLowerCase();
     const value = line.slice(at + 1).trim();
     const had = headers.get(name);
@@ -294,6 +295,3 @@ export function parseHead(text: string): (ResponseHead & { version: string }) | 
   }
   return { version: `1.${m[1]}`, status: Number(m[2]), statusText: m[3] ?? '', headers };
 }
-
-/** Text from the wire for a message: anything outside printable ASCII as \xNN. */
-const printable = (s: string): string => s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
